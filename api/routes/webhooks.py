@@ -1,0 +1,99 @@
+"""`POST /webhooks/ghl`: verify, key and durably log a GHL delivery, then answer at once.
+
+Nothing is processed in the request (ARCHITECTURE.md, data flow 1). The delivery is in the event
+log, committed, before we answer 2xx — so a 2xx is never lost — and `webhookId` makes a repeat a
+200 no-op, so nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from api.deps import EngineDep, SettingsDep
+from hub.errors import PayloadError, SignatureError
+from hub.events.envelope import marketplace_delivery, workflow_delivery
+from hub.store.event_log import RawDelivery, append_event
+from hub.webhooks.location_secret import location_for_secret
+from hub.webhooks.signature import verify_signature
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body of {declared} bytes exceeds the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"body exceeds the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _store(engine: Engine, delivery: RawDelivery) -> bool:
+    with Session(engine) as session, session.begin():
+        return append_event(session, delivery)
+
+
+@router.post("/ghl", summary="Receive a signed GHL marketplace webhook")
+async def receive_ghl(request: Request, settings: SettingsDep, engine: EngineDep) -> dict[str, str]:
+    """Verify the signature on the raw body, log the delivery once, answer 200 in milliseconds."""
+    hook = settings.webhook
+    raw = await _read_capped(request, hook.max_body_bytes)
+    if not hook.dev_mode:
+        try:
+            verify_signature(
+                raw, request.headers, ed25519_pem=hook.ed25519_public_key, rsa_pem=hook.rsa_public_key
+            )
+        except SignatureError as exc:
+            raise HTTPException(401, str(exc)) from None
+    received_at = datetime.now(UTC)
+    try:
+        delivery = marketplace_delivery(raw, received_at=received_at)
+    except PayloadError as exc:
+        raise HTTPException(400, str(exc)) from None
+    if delivery.delivered_at and delivery.delivered_at > received_at + timedelta(
+        seconds=hook.timestamp_window_s
+    ):
+        raise HTTPException(400, "field 'timestamp' is in the future beyond the replay window; check clocks")
+    inserted = await run_in_threadpool(_store, engine, delivery)
+    # A repeat is acknowledged so GHL stops retrying; the signature already proved it came from GHL,
+    # and the old copy is the one we keep (§2.4: webhookId is the primary replay guard).
+    return {"status": "accepted" if inserted else "duplicate", "webhookId": delivery.delivery_key}
+
+
+def _lookup_location(engine: Engine, secret: str) -> str | None:
+    with Session(engine) as session:
+        return location_for_secret(session, secret)
+
+
+@router.post("/ghl/workflow/{location_secret}", summary="Receive a GHL workflow 'Webhook' action")
+async def receive_workflow(
+    location_secret: str, request: Request, settings: SettingsDep, engine: EngineDep
+) -> dict[str, str]:
+    """Unsigned by GHL, so authenticated by the location's secret in the URL; deduplicated by body hash."""
+    location_id = await run_in_threadpool(_lookup_location, engine, location_secret)
+    if location_id is None:
+        # Same answer for a wrong and a revoked secret: nothing to learn by probing.
+        raise HTTPException(
+            404,
+            "unknown workflow webhook URL: the secret matches no location "
+            "(it is shown once, by `hub locations add`)",
+        )
+    raw = await _read_capped(request, settings.webhook.max_body_bytes)
+    try:
+        delivery = workflow_delivery(raw, location_id=location_id, received_at=datetime.now(UTC))
+    except PayloadError as exc:
+        raise HTTPException(400, str(exc)) from None
+    inserted = await run_in_threadpool(_store, engine, delivery)
+    return {"status": "accepted" if inserted else "duplicate", "webhookId": delivery.delivery_key}

@@ -1,0 +1,1 @@
+"""EnterpriseHub flows package."""

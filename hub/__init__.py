@@ -1,0 +1,1 @@
+"""EnterpriseHub hub package."""

@@ -1,0 +1,144 @@
+"""The `hub` command line: everything a user does by hand.
+
+The CLI is the composition root: it is the one place that starts processes (API, stand-in) and
+wires the packages together, so it imports lazily to keep `hub --help` instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hub.errors import HubError
+
+app = typer.Typer(
+    help="EnterpriseHub: GHL automation and lead intelligence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The store: migrations and inspection.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+locations_app = typer.Typer(help="Locations (GHL sub-accounts) and their credentials.", no_args_is_help=True)
+app.add_typer(locations_app, name="locations")
+err = Console(stderr=True, soft_wrap=True)
+
+
+@app.command()
+def demo(
+    leads: Annotated[int, typer.Option(help="Leads in the simulated brokerage.")] = 400,
+    days: Annotated[int, typer.Option(help="Simulated days of traffic.")] = 45,
+    seed: Annotated[int, typer.Option(help="Simulation seed (same seed, same brokerage).")] = 7,
+    workdir: Annotated[Path, typer.Option(help="Where the demo's store and files go (recreated).")] = Path(
+        "var/demo"
+    ),
+) -> None:
+    """Simulate a brokerage, replay its signed GHL webhooks through the real API, show the results."""
+    from hub.demo import run_demo
+
+    run_demo(leads=leads, days=days, seed=seed, workdir=workdir)
+
+
+@app.command()
+def simulate(
+    leads: Annotated[int, typer.Option(help="Number of leads.")] = 5000,
+    days: Annotated[int, typer.Option(help="Simulated days.")] = 90,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives byte-identical files.")] = 7,
+    locations: Annotated[int, typer.Option(help="Number of GHL locations (sub-accounts).")] = 2,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("var/sim"),
+) -> None:
+    """Write a simulated brokerage's signed GHL deliveries, its world and its oracle."""
+    from hub.simulator import main as simulate_main
+
+    simulate_main(leads=leads, days=days, seed=seed, out=out, locations=locations)
+
+
+@app.command("ghl-standin")
+def ghl_standin(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback only by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+) -> None:
+    """Run the local GHL API stand-in (rate limits, injectable 429/5xx/latency/timeouts)."""
+    from hub.ghl.standin import main as standin_main
+
+    standin_main(host=host, port=port)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the API (webhook intake, health) with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@app.command()
+def check() -> None:
+    """Check the settings and that every configured server answers; one line per check."""
+    from hub.redis_connection import connect_redis
+    from hub.settings import get_settings
+    from hub.store.engine import check_connection, describe, make_engine, parse_url
+
+    settings = get_settings()
+    check_connection(make_engine(settings.database.url))
+    err.print(f"[green]✓[/green] store: {describe(parse_url(settings.database.url))}")
+    if settings.redis.url:
+        connect_redis(settings.redis.url).close()
+        err.print("[green]✓[/green] redis answers")
+    else:
+        err.print("[green]✓[/green] redis: not configured (single-host mode)")
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Bring the store at HUB_DATABASE_URL to the latest schema."""
+    from hub.settings import get_settings
+    from hub.store.engine import check_connection, make_engine, migrate
+
+    url = get_settings().database.url
+    check_connection(make_engine(url))
+    migrate(url)
+    err.print("[green]store is at the latest schema[/green]")
+
+
+@locations_app.command("add")
+def locations_add(
+    location_id: Annotated[str, typer.Argument(help="The GHL locationId.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    timezone: Annotated[str, typer.Option(help="IANA timezone of the office.")] = "UTC",
+    public_url: Annotated[str, typer.Option(help="Where GHL reaches this API.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Register a location (or rotate its keys); prints its API key and workflow-webhook URL once."""
+    from sqlalchemy.orm import Session
+
+    from hub.settings import get_settings
+    from hub.store.engine import check_connection, make_engine
+    from hub.tenancy import register_location
+
+    engine = make_engine(get_settings().database.url)
+    check_connection(engine)
+    with Session(engine) as session, session.begin():
+        credentials = register_location(session, location_id, name=name, timezone=timezone)
+    console = Console()
+    console.print(f"location [bold]{location_id}[/bold] registered. Shown once; store them now:")
+    console.print(f"  API key:              {credentials.api_key}")
+    console.print(f"  workflow webhook URL: {public_url}/webhooks/ghl/workflow/{credentials.workflow_secret}")
+
+
+def main() -> None:
+    """Entry point: domain errors become one red line (naming the setting), not a traceback."""
+    try:
+        app()
+    except HubError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", soft_wrap=True, highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The main job on the embedded default: a simulated brokerage's GHL traffic, end to end.
+
+1. simulate a brokerage (seeded: the same seed gives the same brokerage);
+2. create a fresh SQLite store and register its locations, agents and pipelines;
+3. start the API in its own process and replay every signed delivery through the real
+   `POST /webhooks/ghl` endpoint (and the workflow-action ones through their secret URL), with
+   GHL's duplicates and out-of-order arrivals;
+4. report what landed, read back from the store — never from the simulator's own counts.
+
+It grows as the product does (processing, workflows, scoring: see the issues).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.orm import Session
+
+from hub.brokerage_summary import BrokerageSummary, render_summary, summarise
+from hub.cli.processes import api_process
+from hub.replay import Delivery, ReplayReport, replay
+from hub.simulator import SimulationConfig, signing, simulate, write_simulation
+from hub.simulator.world import World
+from hub.store.engine import make_engine, migrate
+from hub.store.models import Pipeline, PipelineStage, User
+from hub.tenancy import register_location
+
+
+def seed_store(url: str, world: World) -> dict[str, str]:
+    """Register the brokerage's locations, agents and pipelines; return each location's workflow secret."""
+    engine = make_engine(url)
+    secrets: dict[str, str] = {}
+    with Session(engine) as session, session.begin():
+        for location in world.locations:
+            credentials = register_location(
+                session, location.id, name=location.name, timezone=location.timezone
+            )
+            secrets[location.id] = credentials.workflow_secret
+            for agent in location.agents:
+                session.add(
+                    User(
+                        location_id=location.id,
+                        id=agent.id,
+                        name=agent.name,
+                        email=agent.email,
+                        phone=agent.phone,
+                    )
+                )
+            for pipeline in (location.buyer_pipeline, location.seller_pipeline):
+                session.add(Pipeline(location_id=location.id, id=pipeline.id, name=pipeline.name))
+                for stage in pipeline.stages:
+                    session.add(
+                        PipelineStage(
+                            location_id=location.id,
+                            id=stage.id,
+                            pipeline_id=pipeline.id,
+                            name=stage.name,
+                            position=stage.position,
+                        )
+                    )
+    engine.dispose()
+    return secrets
+
+
+def run_demo(
+    *, leads: int, days: int, seed: int, workdir: Path, console: Console | None = None
+) -> BrokerageSummary:
+    """Run the whole demo; returns the summary it printed."""
+    console = console or Console()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    url = f"sqlite:///{workdir / 'hub.db'}"
+
+    with console.status(f"Simulating a brokerage: {leads} leads over {days} days (seed {seed})"):
+        sim = simulate(SimulationConfig(leads=leads, days=days, seed=seed, locations=2))
+        files = write_simulation(sim, workdir / "sim")
+    console.print(f"[green]✓[/green] simulated {len(sim.deliveries):,} GHL deliveries → {files.deliveries}")
+
+    migrate(url)
+    secrets = seed_store(url, sim.world)
+    console.print(f"[green]✓[/green] store ready at {url} ({len(secrets)} locations registered)")
+
+    # The simulator signs with its own test key; the API is told to trust it, exactly as a
+    # deployment is told GHL's published key.
+    env = {"HUB_DATABASE_URL": url, "HUB_WEBHOOK_ED25519_PUBLIC_KEY": signing.TEST_PUBLIC_KEY_PEM}
+    with api_process(env, workdir / "api.log") as base_url:
+        console.print(f"[green]✓[/green] API up at {base_url}")
+        report = _replay_with_progress(sim.deliveries, base_url, secrets, console)
+    console.print(
+        f"[green]✓[/green] replayed {report.sent:,} deliveries in {report.seconds:.1f} s "
+        f"({report.per_second:,.0f}/s over real HTTP)"
+    )
+    if report.errors:
+        console.print("[red]Some deliveries were refused:[/red]")
+        for line in report.errors[:5]:
+            console.print(f"  {line}")
+
+    engine = make_engine(url)
+    summary = summarise(engine, report)
+    engine.dispose()
+    render_summary(summary, console)
+    return summary
+
+
+def _replay_with_progress(
+    deliveries: Sequence[Delivery], base_url: str, secrets: dict[str, str], console: Console
+) -> ReplayReport:
+    columns = (TextColumn("Replaying webhooks"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("replay", total=len(deliveries))
+        return replay(deliveries, base_url, workflow_secrets=secrets, on_sent=lambda: progress.advance(task))

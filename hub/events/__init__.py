@@ -1,0 +1,1 @@
+"""GHL deliveries turned into event-log rows and typed domain events."""

@@ -1,0 +1,192 @@
+"""The resilient request path under every GHLClient call: pacing, breaker, retries, error mapping.
+
+One call = up to `max_attempts` attempts (tenacity). One attempt =
+    breaker check (CircuitOpenError, nothing sent) -> rate-limiter slot (blocks) -> HTTP request ->
+    X-RateLimit-* headers recorded -> answer mapped once to hub.errors (error_map).
+
+Retry rule (the part that protects leads from duplicate texts):
+- 429 is always retried: GHL's limiter refused the request before doing anything. The wait is the
+  exponential backoff with jitter but at least X-RateLimit-Interval-Milliseconds (ghl-api.md §4.1:
+  no Retry-After; back off by the interval). Not retried when X-RateLimit-Daily-Remaining is 0.
+- A connection that could not be opened (connect error/timeout, pool timeout) is always retried:
+  nothing was sent.
+- A read timeout, dropped connection or 5xx is retried only for idempotent endpoints (GET, PUT,
+  search, tag add/remove). For the others (POST /conversations/messages, notes, tasks, upsert) the
+  request may already have taken effect — GHL even answers 500 for requests it processed (ISS-6) —
+  so the call fails at once with GHLOutcomeUnknownError and the caller (the send ledger) reconciles.
+- Any other 4xx is final. CircuitOpenError is final.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from hub.errors import GHLError, GHLRateLimitError, GHLServerError, GHLTransportError
+from hub.ghl.breaker import LocationBreakers
+from hub.ghl.endpoints import Endpoint
+from hub.ghl.error_map import error_for_status, error_for_transport, parse_rate_limit
+from hub.ghl.models import RateLimitState
+from hub.ghl.rate_limit import InProcessRateLimiter, RateLimiter
+from hub.settings import GHLSettings
+
+log = logging.getLogger("hub.ghl")
+
+TokenProvider = Callable[[str], SecretStr]
+"""Returns the API token of a location (OAuth access token or Private Integration Token)."""
+
+BACKOFF_INITIAL_S = 0.5
+
+
+class RequestPath:
+    """Sends one logical GHL call with pacing, per-location breaker and tenacity retries."""
+
+    def __init__(
+        self,
+        settings: GHLSettings,
+        tokens: TokenProvider,
+        *,
+        transport: httpx.BaseTransport | None,
+        limiter: RateLimiter | None,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.settings = settings
+        self._tokens = tokens
+        self._sleep = sleep
+        self.limiter: RateLimiter = (
+            limiter if limiter is not None else InProcessRateLimiter.from_settings(settings)
+        )
+        self.breakers = LocationBreakers(settings.breaker_fail_max, settings.breaker_reset_s)
+        self._http = httpx.Client(
+            base_url=settings.base_url,
+            transport=transport,
+            timeout=settings.timeout_s,
+            headers={"Accept": "application/json"},
+        )
+        self._states: dict[str, RateLimitState] = {}
+        self._states_lock = threading.Lock()
+        self._backoff = wait_exponential_jitter(
+            initial=BACKOFF_INITIAL_S, max=settings.backoff_max_s, jitter=BACKOFF_INITIAL_S
+        )
+
+    def close(self) -> None:
+        """Close the pooled HTTP connections."""
+        self._http.close()
+
+    def rate_limit_state(self, location_id: str) -> RateLimitState | None:
+        """The X-RateLimit-* headers of the latest answer for `location_id`, if any."""
+        with self._states_lock:
+            return self._states.get(location_id)
+
+    def call(
+        self,
+        endpoint: Endpoint,
+        location_id: str,
+        path: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send the call, retrying per the module's rule; return the 2xx answer or raise GHLError."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: self._retryable(exc, location_id)),
+            sleep=self._sleep,
+            before_sleep=lambda state: self._log_retry(endpoint, location_id, state),
+            reraise=True,
+        )
+        return retrying(self._attempt, endpoint, location_id, path, json, params)
+
+    def _attempt(
+        self,
+        endpoint: Endpoint,
+        location_id: str,
+        path: str,
+        json: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        call = f"{endpoint.method} {path}"
+        request = self._http.build_request(
+            endpoint.method, path, json=json, params=params, headers=self._headers(endpoint, location_id)
+        )
+        # The breaker is checked before a rate-limit slot is taken: calls refused while it is open
+        # must neither use up the location's budget nor wait for a slot.
+        with self.breakers.guard(location_id):
+            self.limiter.acquire(location_id)
+            started = time.perf_counter()
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                log.debug("GHL %s location=%s -> %s", call, location_id, type(exc).__name__)
+                raise error_for_transport(
+                    exc, call=call, location_id=location_id, idempotent=endpoint.idempotent
+                ) from exc
+            self._record(location_id, response)
+            log.debug(
+                "GHL %s location=%s -> %d in %.0f ms",
+                call,
+                location_id,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
+            if response.status_code >= 500:
+                # Raised inside the guard so the breaker counts it; 4xx/429 below count as success.
+                raise self._error(endpoint, call, location_id, response)
+        if response.status_code >= 400:
+            raise self._error(endpoint, call, location_id, response)
+        return response
+
+    def _error(self, endpoint: Endpoint, call: str, location_id: str, response: httpx.Response) -> GHLError:
+        return error_for_status(
+            response,
+            call=call,
+            location_id=location_id,
+            idempotent=endpoint.idempotent,
+            default_interval_s=self.settings.rate_limit_interval_s,
+        )
+
+    def _headers(self, endpoint: Endpoint, location_id: str) -> dict[str, str]:
+        token = self._tokens(location_id).get_secret_value()
+        return {"Authorization": f"Bearer {token}", "Version": endpoint.version}
+
+    def _record(self, location_id: str, response: httpx.Response) -> None:
+        state = parse_rate_limit(response.headers)
+        if state is not None:
+            with self._states_lock:
+                self._states[location_id] = state
+
+    def _retryable(self, exc: BaseException, location_id: str) -> bool:
+        if isinstance(exc, GHLRateLimitError):
+            state = self.rate_limit_state(location_id)
+            return not (state is not None and state.daily_remaining == 0)
+        # GHLOutcomeUnknownError and CircuitOpenError are deliberately not in this tuple.
+        return isinstance(exc, GHLServerError | GHLTransportError)
+
+    def _wait(self, state: RetryCallState) -> float:
+        wait_s = float(self._backoff(state))
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, GHLRateLimitError):
+            wait_s = max(wait_s, exc.retry_after_s)
+        return wait_s
+
+    def _log_retry(self, endpoint: Endpoint, location_id: str, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        wait_s = state.next_action.sleep if state.next_action is not None else 0.0
+        log.info(
+            "GHL %s for location %s failed (%s, status %s); attempt %d/%d, retrying in %.2fs",
+            endpoint.name,
+            location_id,
+            type(exc).__name__,
+            getattr(exc, "status", "-"),
+            state.attempt_number,
+            self.settings.max_attempts,
+            wait_s,
+        )

@@ -1,0 +1,220 @@
+"""The event log: append deliveries exactly once, hand unprocessed ones to the processor.
+
+The receiver builds a `RawDelivery` per verified request and calls `append_event` inside its
+transaction; a redelivery (same `webhookId`) is a no-op, never an error, so the receiver answers 200
+to it like to the first one (ghl-api.md §2.4: webhookId dedupe is the primary replay guard).
+
+Every read takes `location_id`: one location's code path cannot read another location's events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hub.errors import PayloadError
+from hub.store.models.base import GHL_ID_LENGTH, utcnow
+from hub.store.models.events import DELIVERY_KEY_LENGTH, EVENT_SOURCES, Event, EventSource
+
+# Rows per UPDATE when marking events processed: well under every driver's bound-parameter limit.
+_MARK_CHUNK = 1000
+_EVENTS = cast(sa.Table, Event.__table__)
+
+
+def workflow_delivery_key(raw_body: bytes) -> str:
+    """The delivery key of an unsigned workflow-action webhook, which has no `webhookId` of its own
+    (ghl-api.md §1.1): the same body delivered twice is the same delivery."""
+    return "wf:" + hashlib.sha256(raw_body).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RawDelivery:
+    """One delivery as received, ready for the log. Construction validates every field and raises
+    PayloadError naming the first bad one."""
+
+    delivery_key: str
+    webhook_id: str | None
+    location_id: str
+    contact_id: str | None
+    type: str
+    source: EventSource
+    occurred_at: datetime
+    delivered_at: datetime | None
+    raw_body: bytes
+    payload: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        _require_text("delivery_key", self.delivery_key, DELIVERY_KEY_LENGTH)
+        _optional_text("webhook_id", self.webhook_id, GHL_ID_LENGTH)
+        _require_text("location_id", self.location_id, GHL_ID_LENGTH)
+        _optional_text("contact_id", self.contact_id, GHL_ID_LENGTH)
+        _require_text("type", self.type, 64)
+        if self.source not in EVENT_SOURCES:
+            raise PayloadError(f"delivery.source: {self.source!r} is not one of {', '.join(EVENT_SOURCES)}")
+        _require_aware("occurred_at", self.occurred_at)
+        if self.delivered_at is not None:
+            _require_aware("delivered_at", self.delivered_at)
+        if not isinstance(self.raw_body, bytes):
+            raise PayloadError(
+                f"delivery.raw_body: expected the request's bytes, got {type(self.raw_body).__name__}; "
+                "pass the body exactly as received"
+            )
+        if not isinstance(self.payload, dict):
+            raise PayloadError(
+                f"delivery.payload: expected a JSON object (dict), got {type(self.payload).__name__}"
+            )
+
+
+def _require_text(field: str, value: object, max_length: int) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"delivery.{field}: is missing or empty; every delivery needs one")
+    _optional_text(field, value, max_length)
+
+
+def _optional_text(field: str, value: object, max_length: int) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise PayloadError(f"delivery.{field}: expected a string, got {type(value).__name__}")
+    if len(value) > max_length:
+        raise PayloadError(f"delivery.{field}: {len(value)} characters, the store keeps at most {max_length}")
+
+
+def _require_aware(field: str, value: object) -> None:
+    if not isinstance(value, datetime):
+        raise PayloadError(f"delivery.{field}: expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PayloadError(f"delivery.{field}: {value.isoformat()} has no time zone; parse it as UTC")
+
+
+def _row(delivery: RawDelivery, received_at: datetime) -> dict[str, Any]:
+    return {
+        "delivery_key": delivery.delivery_key,
+        "webhook_id": delivery.webhook_id,
+        "location_id": delivery.location_id,
+        "contact_id": delivery.contact_id,
+        "type": delivery.type,
+        "source": delivery.source,
+        "occurred_at": delivery.occurred_at,
+        "delivered_at": delivery.delivered_at,
+        "received_at": received_at,
+        "raw_body": delivery.raw_body,
+        "payload": delivery.payload,
+    }
+
+
+def _insert_postgres(connection: sa.Connection, rows: list[dict[str, Any]]) -> int:
+    stmt = postgresql.insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.delivery_key])
+    # No RETURNING: SQLAlchemy then hands the rows to psycopg's pipelined executemany, about four
+    # times faster here than multi-row VALUES statements, and psycopg sums the per-row counts, which
+    # with DO NOTHING is exactly the number of rows inserted.
+    result = connection.execute(stmt, rows, execution_options={"preserve_rowcount": True})
+    return result.rowcount
+
+
+def _insert_sqlite(connection: sa.Connection, rows: list[dict[str, Any]]) -> int:
+    stmt = sqlite.insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.delivery_key])
+    # With RETURNING, SQLAlchemy sends multi-row VALUES statements (faster than sqlite3's
+    # executemany), and the returned ids are the exact count of rows inserted across them.
+    return len(connection.execute(stmt.returning(_EVENTS.c.id), rows).all())
+
+
+def append_events(session: Session, deliveries: Sequence[RawDelivery]) -> int:
+    """Insert the deliveries whose key is not yet in the log; return how many were new.
+
+    A key already stored, or repeated inside `deliveries` (the first occurrence wins), is skipped
+    without error. Runs in the caller's transaction; the caller commits.
+    """
+    if not deliveries:
+        return 0
+    received_at = utcnow()
+    rows: dict[str, dict[str, Any]] = {}
+    for delivery in deliveries:
+        rows.setdefault(delivery.delivery_key, _row(delivery, received_at))
+    # Key order, not arrival order: two PostgreSQL transactions inserting overlapping keys in
+    # different orders would each wait on the other's row and one would die in a deadlock.
+    ordered = [rows[key] for key in sorted(rows)]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return _insert_postgres(connection, ordered)
+    return _insert_sqlite(connection, ordered)
+
+
+def append_event(session: Session, delivery: RawDelivery) -> bool:
+    """Insert one delivery; True if it was new, False if its key was already in the log."""
+    return append_events(session, [delivery]) == 1
+
+
+def unprocessed_events(
+    session: Session, location_id: str, limit: int = 500, *, lock: bool = False
+) -> list[Event]:
+    """The oldest `limit` events of `location_id` not yet processed, in arrival (id) order.
+
+    With `lock=True` on PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED until the caller's
+    transaction ends, so concurrent processors take disjoint batches. SQLite has a single writer and
+    no row locks; there the flag changes nothing.
+    """
+    stmt = (
+        sa.select(Event)
+        .where(Event.location_id == location_id, Event.processed_at.is_(None))
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def locations_with_unprocessed(session: Session) -> list[str]:
+    """Ids of the locations that have at least one unprocessed event (the processor's work list)."""
+    stmt = (
+        sa.select(Event.location_id)
+        .where(Event.processed_at.is_(None))
+        .distinct()
+        .order_by(Event.location_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def mark_processed(session: Session, ids: Iterable[int], error: str | None = None) -> int:
+    """Record that the events `ids` were processed (with `error` if processing failed); return how
+    many were marked now.
+
+    Only still-unprocessed events are touched, so the first marking wins and a processor that raced
+    another sees 0 for events it did not win. A failed event is marked too, with its error, so one
+    poison event cannot block its location's queue; it stays findable by `process_error`.
+    """
+    id_list = list(dict.fromkeys(ids))
+    processed_at = utcnow()
+    marked = 0
+    for start in range(0, len(id_list), _MARK_CHUNK):
+        chunk = id_list[start : start + _MARK_CHUNK]
+        stmt = (
+            sa.update(Event)
+            .where(Event.id.in_(chunk), Event.processed_at.is_(None))
+            .values(processed_at=processed_at, process_error=error)
+        )
+        result = cast(sa.CursorResult[Any], session.execute(stmt))
+        marked += result.rowcount
+    return marked
+
+
+def events_for_contact(
+    session: Session, location_id: str, contact_id: str, *, until: datetime | None = None
+) -> list[Event]:
+    """Every event of one contact of one location, oldest first (occurred_at, then id).
+
+    `until` (inclusive) gives the point-in-time view feature building needs: nothing that happened
+    after the cutoff leaks in.
+    """
+    stmt = sa.select(Event).where(Event.location_id == location_id, Event.contact_id == contact_id)
+    if until is not None:
+        stmt = stmt.where(Event.occurred_at <= until)
+    return list(session.scalars(stmt.order_by(Event.occurred_at, Event.id)))

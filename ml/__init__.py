@@ -1,0 +1,1 @@
+"""EnterpriseHub ml package."""

@@ -1,0 +1,1 @@
+"""EnterpriseHub tasks package."""

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from hub.store.models import Event
+from hub.tenancy import LocationCredentials
+from tests.api.conftest import ghl_body, make_settings, sign
+
+
+def _events(session: Session) -> list[Event]:
+    session.expire_all()
+    return list(session.scalars(sa.select(Event).order_by(Event.id)))
+
+
+def test_signed_delivery_is_logged_with_exact_bytes(client: TestClient, session: Session) -> None:
+    body = ghl_body()
+    response = client.post("/webhooks/ghl", content=body, headers=sign(body))
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted", "webhookId": "wh-1"}
+    [event] = _events(session)
+    assert event.raw_body == body
+    assert (event.location_id, event.contact_id, event.type) == ("LocA", "C1", "ContactCreate")
+
+
+def test_repeat_delivery_is_a_200_noop(client: TestClient, session: Session) -> None:
+    body = ghl_body()
+    first = client.post("/webhooks/ghl", content=body, headers=sign(body))
+    second = client.post("/webhooks/ghl", content=body, headers=sign(body))
+    assert (first.json()["status"], second.json()["status"]) == ("accepted", "duplicate")
+    assert second.status_code == 200
+    assert len(_events(session)) == 1
+
+
+def test_unsigned_and_badly_signed_are_401_and_store_nothing(client: TestClient, session: Session) -> None:
+    body = ghl_body()
+    missing = client.post("/webhooks/ghl", content=body, headers={"content-type": "application/json"})
+    tampered = client.post("/webhooks/ghl", content=ghl_body(id="C2"), headers=sign(body))
+    assert missing.status_code == tampered.status_code == 401
+    assert "X-GHL-Signature" in missing.json()["detail"]
+    assert _events(session) == []
+
+
+def test_malformed_json_is_400_with_the_reason(client: TestClient, session: Session) -> None:
+    body = b'{"type": "ContactCreate", "locationId": '
+    response = client.post("/webhooks/ghl", content=body, headers=sign(body))
+    assert response.status_code == 400
+    assert "malformed JSON at line 1" in response.json()["detail"]
+    assert _events(session) == []
+
+
+def test_oversized_body_is_413(db_url: str, session: Session) -> None:
+    with TestClient(create_app(make_settings(db_url, max_body_bytes=2048))) as c:
+        body = ghl_body(body="x" * 4096)
+        response = c.post("/webhooks/ghl", content=body, headers=sign(body))
+    assert response.status_code == 413
+    assert _events(session) == []
+
+
+def test_unknown_event_type_is_kept(client: TestClient, session: Session) -> None:
+    body = ghl_body(type="BrandNewEvent2027", webhookId="wh-new")
+    assert client.post("/webhooks/ghl", content=body, headers=sign(body)).status_code == 200
+    assert [e.type for e in _events(session)] == ["BrandNewEvent2027"]
+
+
+def test_future_timestamp_beyond_window_is_refused(client: TestClient, session: Session) -> None:
+    body = ghl_body(timestamp="2099-01-01T00:00:00Z")
+    response = client.post("/webhooks/ghl", content=body, headers=sign(body))
+    assert response.status_code == 400 and "timestamp" in response.json()["detail"]
+
+
+def test_dev_mode_accepts_unsigned(db_url: str, session: Session) -> None:
+    with TestClient(create_app(make_settings(db_url, dev_mode=True))) as c:
+        body = ghl_body()
+        assert c.post("/webhooks/ghl", content=body).status_code == 200
+    assert len(_events(session)) == 1
+
+
+def test_workflow_webhook_needs_the_location_secret(
+    client: TestClient, session: Session, location: LocationCredentials
+) -> None:
+    body = json.dumps(
+        {
+            "contact_id": "C1",
+            "tags": "buyer,zillow",
+            "location": {"id": "LocEVIL"},
+            "customData": {"event": "property_view", "listing_id": "L9"},
+        }
+    ).encode()
+    wrong = client.post("/webhooks/ghl/workflow/not-the-secret", content=body)
+    assert wrong.status_code == 404
+    ok = client.post(f"/webhooks/ghl/workflow/{location.workflow_secret}", content=body)
+    again = client.post(f"/webhooks/ghl/workflow/{location.workflow_secret}", content=body)
+    assert (ok.json()["status"], again.json()["status"]) == ("accepted", "duplicate")
+    [event] = _events(session)
+    assert (event.location_id, event.type, event.source) == (
+        "LocA",
+        "workflow.property_view",
+        "workflow_webhook",
+    )
+
+
+def test_credentials_repr_hides_secrets(location: LocationCredentials) -> None:
+    assert location.workflow_secret not in repr(location)
+    assert location.api_key not in repr(location)
