@@ -7,8 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
-from api.routes import health, webhooks
+from api.processing import ProcessingKicker
+from api.routes import health, leads, stream, webhooks
+from hub.errors import ConfigError
+from hub.live_feed import ActivitySignal
 from hub.settings import Settings, get_settings
 from hub.store.engine import check_connection, make_engine
 
@@ -29,7 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Never run this way in production."
             )
         app.state.engine = engine
+        app.state.kicker = _start_processing(settings, engine)
+        app.state.activity_signal = ActivitySignal(settings.redis.url)
         yield
+        await app.state.activity_signal.close()
+        if app.state.kicker is not None:
+            await app.state.kicker.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -40,5 +49,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(webhooks.router)
+    app.include_router(stream.router)
+    app.include_router(leads.router)
     app.include_router(health.router)
     return app
+
+
+def _start_processing(settings: Settings, engine: Engine) -> ProcessingKicker | None:
+    """Start kicking Prefect background tasks, or explain why it cannot start."""
+    if not settings.processing.enabled:
+        log.warning("HUB_PROCESSING_ENABLED is off: deliveries are logged but not processed.")
+        return None
+    from prefect.settings import PREFECT_API_URL
+
+    # Without a server URL Prefect would start a throw-away server inside this process
+    # (prefect-notes.md §6): refuse instead of silently losing task runs.
+    if not PREFECT_API_URL.value():
+        raise ConfigError(
+            "PREFECT_API_URL",
+            "is not set, so webhook events cannot be processed; start the stack with `hub up`, "
+            "point PREFECT_API_URL at your Prefect server, or set HUB_PROCESSING_ENABLED=false",
+        )
+    from tasks.process_events import process_location_events
+
+    kicker = ProcessingKicker(
+        engine, process_location_events.delay, sweep_interval_s=settings.processing.sweep_interval_s
+    )
+    kicker.start()
+    return kicker

@@ -13,20 +13,24 @@ It grows as the product does (processing, workflows, scoring: see the issues).
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.brokerage_summary import BrokerageSummary, render_summary, summarise
-from hub.cli.processes import api_process
+from hub.cli.stack import local_stack
+from hub.errors import HubError
+from hub.lead_state_summary import render_lead_state
 from hub.replay import Delivery, ReplayReport, replay
 from hub.simulator import SimulationConfig, signing, simulate, write_simulation
 from hub.simulator.world import World
 from hub.store.engine import make_engine, migrate
-from hub.store.models import Pipeline, PipelineStage, User
+from hub.store.models import Event, Pipeline, PipelineStage, User
 from hub.tenancy import register_location
 
 
@@ -86,10 +90,18 @@ def run_demo(
 
     # The simulator signs with its own test key; the API is told to trust it, exactly as a
     # deployment is told GHL's published key.
-    env = {"HUB_DATABASE_URL": url, "HUB_WEBHOOK_ED25519_PUBLIC_KEY": signing.TEST_PUBLIC_KEY_PEM}
-    with api_process(env, workdir / "api.log") as base_url:
-        console.print(f"[green]✓[/green] API up at {base_url}")
-        report = _replay_with_progress(sim.deliveries, base_url, secrets, console)
+    env = {
+        "HUB_DATABASE_URL": url,
+        "HUB_WEBHOOK_ED25519_PUBLIC_KEY": signing.TEST_PUBLIC_KEY_PEM,
+        "HUB_PROCESSING_SWEEP_INTERVAL_S": "1",
+    }
+    console.print("Starting the local stack (Prefect server, task worker, API)…")
+    with local_stack(workdir, env) as urls:
+        console.print(f"[green]✓[/green] stack up: API {urls.api}, Prefect UI {urls.prefect_ui}")
+        report = _replay_with_progress(sim.deliveries, urls.api, secrets, console)
+        with console.status("Waiting for the task worker to process every event"):
+            lag = wait_until_processed(url)
+        console.print(f"[green]✓[/green] all events processed {lag:.1f} s after the last delivery")
     console.print(
         f"[green]✓[/green] replayed {report.sent:,} deliveries in {report.seconds:.1f} s "
         f"({report.per_second:,.0f}/s over real HTTP)"
@@ -101,9 +113,26 @@ def run_demo(
 
     engine = make_engine(url)
     summary = summarise(engine, report)
-    engine.dispose()
     render_summary(summary, console)
+    render_lead_state(engine, console)
+    engine.dispose()
     return summary
+
+
+def wait_until_processed(url: str, timeout_s: float = 300.0) -> float:
+    """Seconds until no event is left unprocessed; HubError if processing stalls."""
+    engine = make_engine(url)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < timeout_s:
+            with engine.connect() as conn:
+                pending = conn.scalar(select(func.count()).where(Event.processed_at.is_(None)))
+            if not pending:
+                return time.monotonic() - started
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    raise HubError(f"{pending} events still unprocessed after {timeout_s:.0f} s; see the task worker log")
 
 
 def _replay_with_progress(

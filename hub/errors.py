@@ -21,7 +21,9 @@ place and only Prefect tasks decide what to retry.
     │   ├── SignatureError           missing or invalid signature
     │   └── PayloadError             malformed JSON or a field of the wrong type
     ├── WorkflowError                a workflow definition or enrollment is invalid
-    └── SimulationError              the simulator was asked for something impossible
+    ├── SimulationError              the simulator was asked for something impossible
+    └── ModelError                   ml/: a model cannot be trained, saved, loaded or compared
+        └── TrainingDataError        the data given to ml/ is unusable (names the column)
 
 Messages say what to do, and never contain a token or other secret.
 """
@@ -120,3 +122,15 @@ class WorkflowError(HubError):
 
 class SimulationError(HubError):
     """Raised when the simulator is asked for an impossible brokerage (e.g. zero agents)."""
+
+
+class ModelError(HubError):
+    """Raised when ml/ cannot train, save, load, promote or score a model (e.g. no champion yet)."""
+
+
+class TrainingDataError(ModelError):
+    """Raised when data given to ml/ is unusable; `column` names the offending column, if one."""
+
+    def __init__(self, message: str, *, column: str | None = None) -> None:
+        self.column = column
+        super().__init__(f"column {column!r}: {message}" if column is not None else message)

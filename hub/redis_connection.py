@@ -9,7 +9,7 @@ from hub.errors import ConfigError, ServiceUnreachableError
 SETTING = "HUB_REDIS_URL"
 
 
-def connect_redis(url: str, *, timeout_s: float = 3.0) -> redis.Redis[bytes]:
+def connect_redis(url: str, *, timeout_s: float = 3.0) -> redis.Redis:
     """A checked client for `url`; ServiceUnreachableError names HUB_REDIS_URL when it does not answer."""
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)

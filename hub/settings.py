@@ -91,6 +91,22 @@ class WebhookSettings(BaseSettings):
     timestamp_window_s: int = Field(300, ge=0, description="Replay window for already-seen deliveries.")
 
 
+class ProcessingSettings(BaseSettings):
+    """Near-real-time event processing (Prefect background tasks, micro-batched per location)."""
+
+    model_config = _config("HUB_PROCESSING_")
+    enabled: bool = Field(True, description="Kick a Prefect background task per location with new events.")
+    batch_size: int = Field(500, ge=1, le=10_000, description="Events per micro-batch.")
+    max_batches: int = Field(20, ge=1, description="Micro-batches one task run drains before yielding.")
+    sweep_interval_s: float = Field(
+        5.0, gt=0, description="How often the API re-checks for unkicked backlog."
+    )
+    backlog_limit: int = Field(
+        50_000, ge=1, description="Unprocessed events above which the receiver answers 429 (GHL retries 429)."
+    )
+    worker_limit: int = Field(4, ge=1, description="Concurrent task runs per task worker.")
+
+
 class Settings(BaseSettings):
     """All settings, composed per concern."""
 
@@ -100,6 +116,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     ghl: GHLSettings = Field(default_factory=GHLSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    processing: ProcessingSettings = Field(default_factory=ProcessingSettings)
 
 
 _S = TypeVar("_S", bound=BaseSettings)
@@ -124,8 +141,9 @@ def get_settings() -> Settings:
     redis = _load(RedisSettings, "HUB_REDIS_")
     ghl = _load(GHLSettings, "HUB_GHL_")
     webhook = _load(WebhookSettings, "HUB_WEBHOOK_")
+    processing = _load(ProcessingSettings, "HUB_PROCESSING_")
     try:
-        return Settings(database=database, redis=redis, ghl=ghl, webhook=webhook)
+        return Settings(database=database, redis=redis, ghl=ghl, webhook=webhook, processing=processing)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(_env_name("HUB_", first["loc"]), first["msg"]) from None

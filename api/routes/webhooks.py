@@ -16,8 +16,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.deps import EngineDep, SettingsDep
+from api.processing import ProcessingKicker
 from hub.errors import PayloadError, SignatureError
 from hub.events.envelope import marketplace_delivery, workflow_delivery
+from hub.settings import Settings
 from hub.store.event_log import RawDelivery, append_event
 from hub.webhooks.location_secret import location_for_secret
 from hub.webhooks.signature import verify_signature
@@ -40,6 +42,24 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _refuse_when_backlogged(request: Request, settings: Settings) -> None:
+    """429 before reading the body: GHL retries 429 (ghl-api.md §4.2), so nothing is lost."""
+    kicker: ProcessingKicker | None = request.app.state.kicker
+    if kicker is not None and kicker.backlog > settings.processing.backlog_limit:
+        raise HTTPException(
+            429,
+            f"processing backlog of {kicker.backlog} events exceeds {settings.processing.backlog_limit}; "
+            "retry later",
+            headers={"Retry-After": "60"},
+        )
+
+
+def _kick(request: Request, delivery: RawDelivery, inserted: bool) -> None:
+    kicker: ProcessingKicker | None = request.app.state.kicker
+    if inserted and kicker is not None:
+        kicker.mark(delivery.location_id)
+
+
 def _store(engine: Engine, delivery: RawDelivery) -> bool:
     with Session(engine) as session, session.begin():
         return append_event(session, delivery)
@@ -49,6 +69,7 @@ def _store(engine: Engine, delivery: RawDelivery) -> bool:
 async def receive_ghl(request: Request, settings: SettingsDep, engine: EngineDep) -> dict[str, str]:
     """Verify the signature on the raw body, log the delivery once, answer 200 in milliseconds."""
     hook = settings.webhook
+    _refuse_when_backlogged(request, settings)
     raw = await _read_capped(request, hook.max_body_bytes)
     if not hook.dev_mode:
         try:
@@ -67,6 +88,7 @@ async def receive_ghl(request: Request, settings: SettingsDep, engine: EngineDep
     ):
         raise HTTPException(400, "field 'timestamp' is in the future beyond the replay window; check clocks")
     inserted = await run_in_threadpool(_store, engine, delivery)
+    _kick(request, delivery, inserted)
     # A repeat is acknowledged so GHL stops retrying; the signature already proved it came from GHL,
     # and the old copy is the one we keep (§2.4: webhookId is the primary replay guard).
     return {"status": "accepted" if inserted else "duplicate", "webhookId": delivery.delivery_key}
@@ -82,6 +104,7 @@ async def receive_workflow(
     location_secret: str, request: Request, settings: SettingsDep, engine: EngineDep
 ) -> dict[str, str]:
     """Unsigned by GHL, so authenticated by the location's secret in the URL; deduplicated by body hash."""
+    _refuse_when_backlogged(request, settings)
     location_id = await run_in_threadpool(_lookup_location, engine, location_secret)
     if location_id is None:
         # Same answer for a wrong and a revoked secret: nothing to learn by probing.
@@ -96,4 +119,5 @@ async def receive_workflow(
     except PayloadError as exc:
         raise HTTPException(400, str(exc)) from None
     inserted = await run_in_threadpool(_store, engine, delivery)
+    _kick(request, delivery, inserted)
     return {"status": "accepted" if inserted else "duplicate", "webhookId": delivery.delivery_key}

@@ -78,6 +78,48 @@ def serve(
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
+@app.command("task-worker")
+def task_worker() -> None:
+    """Serve the event-processing background task (needs PREFECT_API_URL)."""
+    from prefect.task_worker import serve as serve_tasks
+
+    from hub.settings import get_settings
+    from tasks.process_events import process_location_events
+
+    serve_tasks(process_location_events, limit=get_settings().processing.worker_limit)
+
+
+@app.command()
+def up(
+    workdir: Annotated[Path, typer.Option(help="Where the store, Prefect's database and logs live.")] = Path(
+        "var"
+    ),
+    api_port: Annotated[int, typer.Option(help="API port.")] = 8000,
+    prefect_port: Annotated[int, typer.Option(help="Prefect server (UI) port.")] = 4200,
+) -> None:
+    """Start the local stack (Prefect server, task worker, API) until Ctrl-C."""
+    import time
+
+    from hub.cli.stack import local_stack
+    from hub.settings import get_settings
+    from hub.store.engine import migrate
+
+    url = get_settings().database.url
+    migrate(url)
+    console = Console()
+    with local_stack(
+        workdir, {"HUB_DATABASE_URL": url}, api_port=api_port, prefect_port=prefect_port
+    ) as urls:
+        console.print(f"[green]✓[/green] API        {urls.api}  (docs: {urls.api}/docs)")
+        console.print(f"[green]✓[/green] Prefect UI {urls.prefect_ui}")
+        console.print(f"  logs in {urls.logs}/ — Ctrl-C stops everything")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            console.print("stopping…")
+
+
 @app.command()
 def check() -> None:
     """Check the settings and that every configured server answers; one line per check."""

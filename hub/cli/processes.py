@@ -52,33 +52,50 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
 
 
 @contextmanager
+def managed_process(
+    argv: list[str], env: Mapping[str, str], log: Path, health_url: str | None = None, timeout_s: float = 90.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `argv` with its output in `log`, wait until `health_url` answers 200, stop it on exit."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            if health_url:
+                wait_healthy(health_url, process, log, timeout_s)
+            yield process
+        finally:
+            stop(process)
+
+
+def api_argv(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+def prefect_server_argv(port: int) -> list[str]:
+    return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def task_worker_argv() -> list[str]:
+    return [sys.executable, "-m", "hub.cli", "task-worker"]
+
+
+@contextmanager
 def api_process(env: Mapping[str, str], log: Path, port: int | None = None) -> Iterator[str]:
     """Run the API in its own process (`uvicorn api.app:create_app`); yield its base URL."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_healthy(f"{base_url}/healthz", process, log)
-            yield base_url
-        finally:
-            stop(process)
+    with managed_process(api_argv(port), env, log, f"{base_url}/healthz"):
+        yield base_url

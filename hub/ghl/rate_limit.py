@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import redis
 
@@ -129,7 +129,7 @@ class RedisRateLimiter:
 
     def __init__(
         self,
-        client: redis.Redis[Any],
+        client: redis.Redis,
         max_requests: int,
         interval_s: float,
         *,
@@ -145,7 +145,7 @@ class RedisRateLimiter:
         self._script = client.register_script(_ACQUIRE_SCRIPT)
 
     @classmethod
-    def from_settings(cls, client: redis.Redis[Any], settings: GHLSettings) -> RedisRateLimiter:
+    def from_settings(cls, client: redis.Redis, settings: GHLSettings) -> RedisRateLimiter:
         """A limiter pacing at GHL's limit from `settings`, with the jitter margin."""
         return cls(client, *pacing_window(settings))
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from hub.settings import DatabaseSettings, Settings, WebhookSettings
+from hub.settings import DatabaseSettings, ProcessingSettings, Settings, WebhookSettings
 from hub.tenancy import LocationCredentials, register_location
 
 SIGNING_KEY = ed25519.Ed25519PrivateKey.generate()
@@ -46,9 +46,11 @@ def ghl_body(**fields: Any) -> bytes:
 
 
 def make_settings(db_url: str, **webhook: Any) -> Settings:
+    # Processing needs a Prefect server; these tests are about intake alone (tests/flows covers both).
     return Settings(
         database=DatabaseSettings(url=db_url),
         webhook=WebhookSettings(ed25519_public_key=PUBLIC_PEM, **webhook),
+        processing=ProcessingSettings(enabled=False),
     )
 
 

@@ -107,3 +107,16 @@ def test_workflow_webhook_needs_the_location_secret(
 def test_credentials_repr_hides_secrets(location: LocationCredentials) -> None:
     assert location.workflow_secret not in repr(location)
     assert location.api_key not in repr(location)
+
+
+def test_processing_without_a_prefect_server_refuses_to_start(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Never fall back to an in-process throw-away Prefect server (prefect-notes.md §6)."""
+    import pytest
+
+    from hub.errors import ConfigError
+    from hub.settings import ProcessingSettings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    settings = make_settings(db_url).model_copy(update={"processing": ProcessingSettings(enabled=True)})
+    with pytest.raises(ConfigError, match="PREFECT_API_URL"), TestClient(create_app(settings)):
+        pass

@@ -1,0 +1,44 @@
+"""The Prefect background task that turns a location's new webhook events into lead state.
+
+The API calls `process_location_events.delay(location_id)` once per location micro-batch (never
+per webhook: a `delay()` costs a server round trip, prefect-notes.md §7); `hub task-worker` serves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+
+from hub.events.drain import drain_location
+from hub.live_feed import notify_activity
+from hub.settings import get_settings
+from tasks.resources import redis_client, store_sessions
+
+
+@task(
+    name="process-location-events",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    task_run_name="process-{location_id}",
+)
+def process_location_events(location_id: str) -> dict[str, Any]:
+    """Drain the location's unprocessed events into lead state, activity and hooks."""
+    settings = get_settings().processing
+    client = redis_client()
+    report = drain_location(
+        store_sessions(),
+        location_id,
+        batch_size=settings.batch_size,
+        max_batches=settings.max_batches,
+        on_activity=(lambda loc: notify_activity(client, loc)) if client is not None else None,
+    )
+    return {
+        "location_id": location_id,
+        "batches": report.batches,
+        "processed": report.processed,
+        "errors": report.errors,
+        "activity": report.activity_written,
+        "by_type": dict(report.counts_by_type),
+        "unknown_types": dict(report.unknown_types),
+    }
