@@ -1,1 +1,1 @@
-"""EnterpriseHub flows package."""
+"""Prefect flows, one per file, named after the flow."""

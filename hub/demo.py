@@ -12,9 +12,13 @@ It grows as the product does (processing, workflows, scoring: see the issues).
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -23,8 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.brokerage_summary import BrokerageSummary, render_summary, summarise
-from hub.cli.stack import local_stack
+from hub.cli.stack import local_stack, prefect_env
 from hub.errors import HubError
+from hub.intelligence_summary import render_intelligence
 from hub.lead_state_summary import render_lead_state
 from hub.replay import Delivery, ReplayReport, replay
 from hub.simulator import SimulationConfig, signing, simulate, write_simulation
@@ -94,6 +99,10 @@ def run_demo(
         "HUB_DATABASE_URL": url,
         "HUB_WEBHOOK_ED25519_PUBLIC_KEY": signing.TEST_PUBLIC_KEY_PEM,
         "HUB_PROCESSING_SWEEP_INTERVAL_S": "1",
+        "HUB_ML_REGISTRY_DIR": str(workdir / "models"),
+        "HUB_ML_REPORTS_DIR": str(workdir / "reports"),
+        # The brokerage's "now" is the end of its simulated window, not today's date.
+        "HUB_ML_AS_OF": (sim.config.start + timedelta(days=days)).isoformat(),
     }
     console.print("Starting the local stack (Prefect server, task worker, API)…")
     with local_stack(workdir, env) as urls:
@@ -102,6 +111,14 @@ def run_demo(
         with console.status("Waiting for the task worker to process every event"):
             lag = wait_until_processed(url)
         console.print(f"[green]✓[/green] all events processed {lag:.1f} s after the last delivery")
+        flow_env = {**prefect_env(workdir, urls.prefect_api), **env}
+        for flow_name in ("train-lead-model", "train-churn-model", "score-leads", "churn-scan"):
+            with console.status(f"Prefect flow run: {flow_name}"):
+                started = time.monotonic()
+                run_flow(flow_name, flow_env, workdir / "logs" / f"{flow_name}.log")
+            console.print(
+                f"[green]✓[/green] flow {flow_name} completed in {time.monotonic() - started:.0f} s"
+            )
     console.print(
         f"[green]✓[/green] replayed {report.sent:,} deliveries in {report.seconds:.1f} s "
         f"({report.per_second:,.0f}/s over real HTTP)"
@@ -115,8 +132,25 @@ def run_demo(
     summary = summarise(engine, report)
     render_summary(summary, console)
     render_lead_state(engine, console)
+    render_intelligence(engine, workdir / "models", console)
+    console.print(f"\nModel reports: {workdir / 'reports'}/*.html · store: {url} · logs: {workdir / 'logs'}/")
     engine.dispose()
     return summary
+
+
+def run_flow(name: str, env: dict[str, str], log: Path) -> None:
+    """Run one flow through the CLI (`hub run NAME`) so it shows in the Prefect UI like any run."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        result = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "run", name],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=900,
+        )
+    if result.returncode != 0:
+        raise HubError(f"flow {name} failed (exit {result.returncode}); see {log}")
 
 
 def wait_until_processed(url: str, timeout_s: float = 300.0) -> float:

@@ -8,6 +8,7 @@ they raise `ServiceUnreachableError` naming the setting.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -107,6 +108,19 @@ class ProcessingSettings(BaseSettings):
     worker_limit: int = Field(4, ge=1, description="Concurrent task runs per task worker.")
 
 
+class MLSettings(BaseSettings):
+    """Lead intelligence: where models and reports live, and the prediction horizon."""
+
+    model_config = _config("HUB_ML_")
+    registry_dir: Path = Field(Path("var/models"), description="Model registry (.ubj + metadata JSON).")
+    reports_dir: Path = Field(Path("var/reports"), description="HTML model reports and feature tables.")
+    horizon_days: int = Field(7, ge=1, le=90, description="Days ahead the conversion/churn models predict.")
+    cutoff_every_days: int = Field(2, ge=1, description="Spacing of training cutoffs in days.")
+    as_of: datetime | None = Field(
+        None, description="Score leads as of this moment instead of now (replayed or backfilled histories)."
+    )
+
+
 class Settings(BaseSettings):
     """All settings, composed per concern."""
 
@@ -117,6 +131,7 @@ class Settings(BaseSettings):
     ghl: GHLSettings = Field(default_factory=GHLSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     processing: ProcessingSettings = Field(default_factory=ProcessingSettings)
+    ml: MLSettings = Field(default_factory=MLSettings)
 
 
 _S = TypeVar("_S", bound=BaseSettings)
@@ -142,8 +157,11 @@ def get_settings() -> Settings:
     ghl = _load(GHLSettings, "HUB_GHL_")
     webhook = _load(WebhookSettings, "HUB_WEBHOOK_")
     processing = _load(ProcessingSettings, "HUB_PROCESSING_")
+    ml = _load(MLSettings, "HUB_ML_")
     try:
-        return Settings(database=database, redis=redis, ghl=ghl, webhook=webhook, processing=processing)
+        return Settings(
+            database=database, redis=redis, ghl=ghl, webhook=webhook, processing=processing, ml=ml
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(_env_name("HUB_", first["loc"]), first["msg"]) from None

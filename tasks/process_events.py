@@ -11,8 +11,10 @@ from typing import Any
 from prefect import task
 
 from hub.events.drain import drain_location
+from hub.events.processor import ProcessingHooks
 from hub.live_feed import notify_activity
 from hub.settings import get_settings
+from tasks.lead_scoring import rescore_changed_contacts
 from tasks.resources import redis_client, store_sessions
 
 
@@ -24,13 +26,18 @@ from tasks.resources import redis_client, store_sessions
 )
 def process_location_events(location_id: str) -> dict[str, Any]:
     """Drain the location's unprocessed events into lead state, activity and hooks."""
-    settings = get_settings().processing
+    settings = get_settings()
     client = redis_client()
+    # Scoring is the ML issue's hook: every contact a batch changed is rescored by the promoted models.
+    hooks = ProcessingHooks(
+        on_contacts_changed=rescore_changed_contacts(settings.ml.registry_dir, settings.ml.horizon_days)
+    )
     report = drain_location(
         store_sessions(),
         location_id,
-        batch_size=settings.batch_size,
-        max_batches=settings.max_batches,
+        batch_size=settings.processing.batch_size,
+        max_batches=settings.processing.max_batches,
+        hooks=hooks,
         on_activity=(lambda loc: notify_activity(client, loc)) if client is not None else None,
     )
     return {

@@ -120,6 +120,32 @@ def up(
             console.print("stopping…")
 
 
+FLOWS = {
+    "train-lead-model": "flows.train_lead_model:train_lead_model",
+    "train-churn-model": "flows.train_churn_model:train_churn_model",
+    "score-leads": "flows.score_leads:score_leads",
+    "churn-scan": "flows.churn_scan:churn_scan",
+    "build-features": "flows.build_features:build_features",
+}
+
+
+@app.command("run")
+def run_flow(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(FLOWS)}.")],
+    location: Annotated[str | None, typer.Option(help="Limit to one location.")] = None,
+) -> None:
+    """Run one flow now, in this process, against the Prefect server at PREFECT_API_URL."""
+    import importlib
+    import json
+
+    if name not in FLOWS:
+        raise typer.BadParameter(f"unknown flow {name!r}; choose one of {', '.join(FLOWS)}")
+    module, function = FLOWS[name].split(":")
+    flow_fn = getattr(importlib.import_module(module), function)
+    result = flow_fn(location_id=location)
+    print(json.dumps(result, default=str))
+
+
 @app.command()
 def check() -> None:
     """Check the settings and that every configured server answers; one line per check."""

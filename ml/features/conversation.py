@@ -1,0 +1,229 @@
+"""Conversation features: messages per channel, reply rates, response latency, balance and wording,
+and what the lead does with our e-mails."""
+
+from __future__ import annotations
+
+from ml.features.block import Block, ratio
+from ml.features.events import FloatArray
+from ml.features.feature import Feature
+
+_IN = "InboundMessage"
+_OUT = "OutboundMessage"
+FEATURES = (
+    Feature(
+        "sms_replies_1d",
+        "Inbound texts in the last 24 hours.",
+        "1 d",
+        _IN + " (SMS)",
+        "replied to {value:int} text{s} in the last 24 h",
+        zero="sent no texts in the last 24 h",
+    ),
+    Feature(
+        "sms_replies_7d",
+        "Inbound texts in the last 7 days.",
+        "7 d",
+        _IN + " (SMS)",
+        "sent {value:int} text{s} in the last 7 days",
+        zero="sent no texts in the last 7 days",
+    ),
+    Feature(
+        "email_replies_7d",
+        "Inbound e-mails in the last 7 days.",
+        "7 d",
+        _IN + " (Email)",
+        "sent {value:int} e-mail{s} in the last 7 days",
+        zero="sent no e-mails in the last 7 days",
+    ),
+    Feature(
+        "calls_inbound_30d",
+        "Inbound calls and voicemails in the last 30 days.",
+        "30 d",
+        _IN + " (Call, Voicemail)",
+        "called us {value:int} time{s} in the last 30 days",
+        zero="has not called in the last 30 days",
+    ),
+    Feature(
+        "inbound_messages_30d",
+        "Inbound messages on any channel in the last 30 days.",
+        "30 d",
+        _IN,
+        "sent us {value:int} message{s} in the last 30 days",
+        zero="sent us no messages in the last 30 days",
+    ),
+    Feature(
+        "outbound_messages_7d",
+        "Messages we sent in the last 7 days (agent or automation).",
+        "7 d",
+        _OUT,
+        "we sent {value:int} message{s} in the last 7 days",
+        zero="we sent nothing in the last 7 days",
+    ),
+    Feature(
+        "outbound_messages_30d",
+        "Messages we sent in the last 30 days (agent or automation).",
+        "30 d",
+        _OUT,
+        "we sent {value:int} message{s} in the last 30 days",
+        zero="we sent nothing in the last 30 days",
+    ),
+    Feature(
+        "human_outbound_7d",
+        "Messages and calls an agent sent by hand in the last 7 days.",
+        "7 d",
+        _OUT + " (source app)",
+        "an agent reached out {value:int} time{s} in the last 7 days",
+        zero="no agent reached out in the last 7 days",
+    ),
+    Feature(
+        "automated_outbound_30d",
+        "Automated messages (workflows, campaigns) in the last 30 days.",
+        "30 d",
+        _OUT + " (source workflow/campaign/api)",
+        "got {value:int} automated message{s} in the last 30 days",
+        zero="got no automated messages in the last 30 days",
+    ),
+    Feature(
+        "sms_reply_rate_30d",
+        "Inbound texts per outbound text in the last 30 days.",
+        "30 d",
+        _IN + ", " + _OUT + " (SMS)",
+        "answered {value:pct} of our texts in the last 30 days",
+        zero="answered none of our texts in the last 30 days",
+        missing="we sent no texts in the last 30 days",
+    ),
+    Feature(
+        "email_reply_rate_30d",
+        "Inbound e-mails per outbound e-mail in the last 30 days.",
+        "30 d",
+        _IN + ", " + _OUT + " (Email)",
+        "answered {value:pct} of our e-mails in the last 30 days",
+        zero="answered none of our e-mails in the last 30 days",
+        missing="we sent no e-mails in the last 30 days",
+    ),
+    Feature(
+        "reply_rate_total",
+        "Inbound messages per outbound message since the lead was created.",
+        "ever",
+        _IN + ", " + _OUT,
+        "answers {value:pct} of our messages overall",
+        zero="has never answered our messages",
+        missing="we have never messaged them",
+    ),
+    Feature(
+        "sms_response_hours",
+        "Mean hours from our text to the lead's reply text.",
+        "ever",
+        _IN + ", " + _OUT + " (SMS)",
+        "answers our texts in {value:hours} on average",
+        missing="has never answered a text of ours",
+    ),
+    Feature(
+        "email_response_hours",
+        "Mean hours from our e-mail to the lead's reply e-mail.",
+        "ever",
+        _IN + ", " + _OUT + " (Email)",
+        "answers our e-mails in {value:hours} on average",
+        missing="has never answered an e-mail of ours",
+    ),
+    Feature(
+        "inbound_share_30d",
+        "Inbound share of all messages in the last 30 days (balance of the conversation).",
+        "30 d",
+        _IN + ", " + _OUT,
+        "wrote {value:pct} of the last 30 days' messages",
+        zero="wrote none of the last 30 days' messages",
+        missing="no messages in the last 30 days",
+    ),
+    Feature(
+        "outbound_since_last_reply",
+        "Messages we sent since the lead's last inbound message (unanswered chasing).",
+        "ever",
+        _IN + ", " + _OUT,
+        "{value:int} message{s} of ours went unanswered since their last reply",
+        zero="we have not messaged since their last reply",
+    ),
+    Feature(
+        "high_intent_messages_30d",
+        "Inbound messages in the last 30 days asking to tour, offer or list.",
+        "30 d",
+        _IN + " (body wording)",
+        "asked to tour, offer or list in {value:int} message{s} this month",
+        zero="no messages asking to tour or offer this month",
+    ),
+    Feature(
+        "low_intent_messages_30d",
+        'Inbound messages in the last 30 days that stall ("just looking", "maybe next year").',
+        "30 d",
+        _IN + " (body wording)",
+        'said "just looking" or "not now" in {value:int} message{s} this month',
+        zero="no stalling messages this month",
+    ),
+    Feature(
+        "inbound_chars_mean_30d",
+        "Mean length in characters of the lead's messages in the last 30 days.",
+        "30 d",
+        _IN + " (body)",
+        "writes {value:int}-character messages on average",
+        missing="no messages in the last 30 days",
+    ),
+    Feature(
+        "email_opens_7d",
+        "E-mail opens in the last 7 days (includes machine opens).",
+        "7 d",
+        "LCEmailStats opened (matched by recipient address)",
+        "opened our e-mails {value:int} time{s} in the last 7 days",
+        zero="opened none of our e-mails in the last 7 days",
+    ),
+    Feature(
+        "email_open_rate_30d",
+        "Opens per delivered e-mail in the last 30 days.",
+        "30 d",
+        "LCEmailStats delivered/opened",
+        "opened {value:pct} of our e-mails in the last 30 days",
+        zero="opened none of our e-mails in the last 30 days",
+        missing="no e-mails delivered in the last 30 days",
+    ),
+    Feature(
+        "email_clicks_30d",
+        "Links clicked in our e-mails in the last 30 days.",
+        "30 d",
+        "LCEmailStats clicked",
+        "clicked {value:int} link{s} in our e-mails this month",
+        zero="clicked no links in our e-mails this month",
+    ),
+)
+
+
+def compute(b: Block) -> dict[str, FloatArray]:
+    msg_in, msg_out = b.mask("msg_in"), b.mask("msg_out")
+    sms, email = b.mask("sms"), b.mask("email")
+    d1, d7, d30 = b.within(1), b.within(7), b.within(30)
+    in_30, out_30 = b.count(msg_in & d30), b.count(msg_out & d30)
+    last_in = b.last_time(msg_in)
+    after_last_in = b.at > last_in[b.seg]
+    return {
+        "sms_replies_1d": b.count(msg_in & sms & d1),
+        "sms_replies_7d": b.count(msg_in & sms & d7),
+        "email_replies_7d": b.count(msg_in & email & d7),
+        "calls_inbound_30d": b.count(msg_in & b.mask("call") & d30),
+        "inbound_messages_30d": in_30,
+        "outbound_messages_7d": b.count(msg_out & d7),
+        "outbound_messages_30d": out_30,
+        "human_outbound_7d": b.count(b.mask("human_out") & d7),
+        "automated_outbound_30d": b.count(b.mask("auto_out") & d30),
+        "sms_reply_rate_30d": ratio(b.count(msg_in & sms & d30), b.count(msg_out & sms & d30)),
+        "email_reply_rate_30d": ratio(b.count(msg_in & email & d30), b.count(msg_out & email & d30)),
+        "reply_rate_total": ratio(b.count(msg_in), b.count(msg_out)),
+        "sms_response_hours": b.mean(b.col("sms_response_h").astype(float), msg_in),
+        "email_response_hours": b.mean(b.col("email_response_h").astype(float), msg_in),
+        "inbound_share_30d": ratio(in_30, in_30 + out_30),
+        "outbound_since_last_reply": b.count(msg_out & after_last_in),
+        "high_intent_messages_30d": b.count(b.mask("high_intent") & d30),
+        "low_intent_messages_30d": b.count(b.mask("low_intent") & d30),
+        "inbound_chars_mean_30d": b.mean(b.col("body_chars").astype(float), msg_in & d30),
+        "email_opens_7d": b.count(b.mask("email_opened") & d7),
+        "email_open_rate_30d": ratio(
+            b.count(b.mask("email_opened") & d30), b.count(b.mask("email_delivered") & d30)
+        ),
+        "email_clicks_30d": b.count(b.mask("email_clicked") & d30),
+    }
