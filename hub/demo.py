@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from hub.brokerage_summary import BrokerageSummary, render_summary, summarise
 from hub.cli.stack import local_stack, prefect_env
+from hub.demo_ghl import configure_locations, render_sends, seed_standin
 from hub.errors import HubError
+from hub.ghl.standin import run_standin_in_thread
 from hub.intelligence_summary import render_intelligence
 from hub.lead_state_summary import render_lead_state
 from hub.replay import Delivery, ReplayReport, replay
@@ -37,6 +39,8 @@ from hub.simulator.world import World
 from hub.store.engine import make_engine, migrate
 from hub.store.models import Event, Pipeline, PipelineStage, User
 from hub.tenancy import register_location
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "workflow_templates"
 
 
 def seed_store(url: str, world: World) -> dict[str, str]:
@@ -91,6 +95,9 @@ def run_demo(
 
     migrate(url)
     secrets = seed_store(url, sim.world)
+    engine = make_engine(url)
+    tokens = configure_locations(engine, TEMPLATES)
+    engine.dispose()
     console.print(f"[green]✓[/green] store ready at {url} ({len(secrets)} locations registered)")
 
     # The simulator signs with its own test key; the API is told to trust it, exactly as a
@@ -119,6 +126,16 @@ def run_demo(
             console.print(
                 f"[green]✓[/green] flow {flow_name} completed in {time.monotonic() - started:.0f} s"
             )
+        # Dispatch last, so the churn scan's re-engagement enrollments are sent (or guarded) too.
+        with run_standin_in_thread() as standin:
+            engine = make_engine(url)
+            seeded = seed_standin(standin.admin, engine, tokens)
+            console.print(f"[green]✓[/green] GHL stand-in at {standin.base_url} with {seeded:,} contacts")
+            ghl_env = {**flow_env, **tokens, "HUB_GHL_BASE_URL": standin.base_url}
+            with console.status("Prefect flow run: dispatch-workflow-steps (sending through GHL)"):
+                run_flow("dispatch-workflow-steps", ghl_env, workdir / "logs" / "dispatch-workflow-steps.log")
+            render_sends(engine, standin.admin, console)
+            engine.dispose()
     console.print(
         f"[green]✓[/green] replayed {report.sent:,} deliveries in {report.seconds:.1f} s "
         f"({report.per_second:,.0f}/s over real HTTP)"

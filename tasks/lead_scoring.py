@@ -21,6 +21,8 @@ from hub.errors import ModelError
 from hub.store.activity_log import append_activity
 from hub.store.models import Score
 from hub.store.scores import latest_scores
+from hub.workflows.events import WorkflowEvent
+from hub.workflows.intake import handle_events
 from ml.features import build_features
 from ml.registry import ModelRegistry, model_kind
 from ml.scoring import LeadScorer
@@ -36,6 +38,7 @@ class ScoringOutcome:
     model_version: str | None = None
     scored: int = 0
     tier_changes: int = 0
+    enrolled: int = 0
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
@@ -74,6 +77,7 @@ def score_contacts(
         return outcome
     scored = scorer.score_batch(build_features(timeline.events, timeline.profiles, [as_of]))
     previous = latest_scores(session, location_id, target, list(scored["contact_id"]))
+    tier_events: list[WorkflowEvent] = []
     for row in scored.itertuples(index=False):
         record: dict[str, Any] = row._asdict()
         contact_id = str(record["contact_id"])
@@ -92,6 +96,20 @@ def score_contacts(
         before = previous.get(contact_id)
         if before is None or before.tier != record["tier"]:
             outcome.tier_changes += 1
+            tier_events.append(
+                WorkflowEvent(
+                    type="TierChanged",
+                    contact_id=contact_id,
+                    at=as_of,
+                    data={
+                        "model": target,
+                        "tier": str(record["tier"]),
+                        "previous_tier": before.tier if before else None,
+                        "probability": float(record["probability"]),
+                        "previous": before.probability if before else None,
+                    },
+                )
+            )
             append_activity(
                 session,
                 location_id,
@@ -106,6 +124,9 @@ def score_contacts(
                 },
                 contact_id=contact_id,
             )
+    # Tier changes are workflow events: "churn tier became high" enrolls the lead in re-engagement.
+    if tier_events:
+        outcome.enrolled = len(handle_events(session, location_id, tier_events, now=as_of).enrolled)
     outcome.scored = len(scored)
     outcome.scores = scored
     return outcome

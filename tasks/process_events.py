@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import task
+from prefect.events import emit_event
 
 from hub.events.drain import drain_location
 from hub.events.processor import ProcessingHooks
@@ -16,6 +17,7 @@ from hub.live_feed import notify_activity
 from hub.settings import get_settings
 from tasks.lead_scoring import rescore_changed_contacts
 from tasks.resources import redis_client, store_sessions
+from tasks.workflow_hooks import react_to_changes
 
 
 @task(
@@ -29,8 +31,10 @@ def process_location_events(location_id: str) -> dict[str, Any]:
     settings = get_settings()
     client = redis_client()
     # Scoring is the ML issue's hook: every contact a batch changed is rescored by the promoted models.
+    # Workflows are the workflow issue's hook: triggers, goals, exits and stop-on-reply per change.
     hooks = ProcessingHooks(
-        on_contacts_changed=rescore_changed_contacts(settings.ml.registry_dir, settings.ml.horizon_days)
+        on_contacts_changed=rescore_changed_contacts(settings.ml.registry_dir, settings.ml.horizon_days),
+        on_changes=react_to_changes,
     )
     report = drain_location(
         store_sessions(),
@@ -40,6 +44,10 @@ def process_location_events(location_id: str) -> dict[str, Any]:
         hooks=hooks,
         on_activity=(lambda loc: notify_activity(client, loc)) if client is not None else None,
     )
+    if report.activity_written:
+        # New lead-state changes may have enrolled leads or resumed waits: wake the dispatcher
+        # (`dispatch-workflow-steps/every-minute` is triggered by this event; prefect.yaml).
+        emit_event(event="hub.workflow.due", resource={"prefect.resource.id": f"hub.location.{location_id}"})
     return {
         "location_id": location_id,
         "batches": report.batches,

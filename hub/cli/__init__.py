@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store: migrations and inspection.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+workflows_app = typer.Typer(help="YAML workflows: validate, publish.", no_args_is_help=True)
+app.add_typer(workflows_app, name="workflows")
 locations_app = typer.Typer(help="Locations (GHL sub-accounts) and their credentials.", no_args_is_help=True)
 app.add_typer(locations_app, name="locations")
 err = Console(stderr=True, soft_wrap=True)
@@ -126,6 +128,7 @@ FLOWS = {
     "score-leads": "flows.score_leads:score_leads",
     "churn-scan": "flows.churn_scan:churn_scan",
     "build-features": "flows.build_features:build_features",
+    "dispatch-workflow-steps": "flows.dispatch_workflow_steps:dispatch_workflow_steps",
 }
 
 
@@ -173,6 +176,43 @@ def db_migrate() -> None:
     check_connection(make_engine(url))
     migrate(url)
     err.print("[green]store is at the latest schema[/green]")
+
+
+@workflows_app.command("validate")
+def workflows_validate(
+    folder: Annotated[Path, typer.Argument(help="Folder of *.yaml workflows.")] = Path("workflow_templates"),
+) -> None:
+    """Check every workflow file; each problem names the file, line and field."""
+    from hub.workflows.loader import validate_folder
+
+    problems = validate_folder(folder)
+    for problem in problems:
+        err.print(str(problem), soft_wrap=True, highlight=False)
+    if any(getattr(p, "severity", "error") == "error" for p in problems):
+        raise typer.Exit(1)
+    err.print(f"[green]✓[/green] {folder}: every workflow is valid")
+
+
+@workflows_app.command("publish")
+def workflows_publish(
+    folder: Annotated[Path, typer.Argument(help="Folder of *.yaml workflows.")] = Path("workflow_templates"),
+) -> None:
+    """Publish the folder's workflows into the store (a changed file becomes a new version)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from hub.settings import get_settings
+    from hub.store.engine import check_connection, make_engine
+    from hub.workflows.enrollment import publish_workflow
+    from hub.workflows.loader import load_workflow
+
+    engine = make_engine(get_settings().database.url)
+    check_connection(engine)
+    with Session(engine) as session, session.begin():
+        for path in sorted(folder.glob("*.yaml")):
+            row = publish_workflow(session, load_workflow(path), now=datetime.now(UTC))
+            err.print(f"[green]✓[/green] {row.id} v{row.version}")
 
 
 @locations_app.command("add")

@@ -42,6 +42,7 @@ from hub.store.models import Activity, Event
 from hub.store.models.base import utcnow
 
 ContactsChangedHook = Callable[[Session, str, Sequence[str]], None]
+ChangesHook = Callable[[Session, str, Sequence[Change]], None]
 DomainEventsHook = Callable[[Session, str, Sequence[StampedEvent]], None]
 
 
@@ -56,6 +57,7 @@ class ProcessingHooks:
 
     on_contacts_changed: ContactsChangedHook | None = None
     on_domain_events: DomainEventsHook | None = None
+    on_changes: ChangesHook | None = None  # the workflow engine: triggers, goals, exits, stop on reply
 
 
 @dataclass(slots=True)
@@ -178,6 +180,8 @@ def process_pending(
 
     if hooks is not None and hooks.on_domain_events is not None:
         hooks.on_domain_events(session, location_id, [s for s in batch if s.event_id not in result.errors])
+    if hooks is not None and hooks.on_changes is not None and applied.changes:
+        hooks.on_changes(session, location_id, applied.changes)
     if hooks is not None and hooks.on_contacts_changed is not None and result.changed_contacts:
         hooks.on_contacts_changed(session, location_id, result.changed_contacts)
     return result

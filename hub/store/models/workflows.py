@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKeyConstraint, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKeyConstraint, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.models.base import Base, BigIntId, GhlId, JSONType, LocationRef, utcnow
 
-ENROLLMENT_STATUSES = ("active", "waiting", "completed", "exited", "failed")
+ENROLLMENT_STATUSES = ("active", "waiting", "on_hold", "completed", "exited", "failed")
+# An enrollment in one of these holds the contact in its workflow: at most one per contact and workflow.
+LIVE_ENROLLMENT_STATUSES = ("active", "waiting", "on_hold")
 
 
 class Workflow(Base):
@@ -41,6 +43,16 @@ class Enrollment(Base):
         # The dispatcher's question, "what is due now?", is a range scan on this.
         Index(None, "status", "next_run_at"),
         Index(None, "location_id", "contact_id", "status"),
+        # Two trigger evaluations racing on duplicate deliveries must not enroll a contact twice.
+        Index(
+            "uq_enrollments_live",
+            "location_id",
+            "contact_id",
+            "workflow_id",
+            unique=True,
+            sqlite_where=text(f"status IN {LIVE_ENROLLMENT_STATUSES!r}"),
+            postgresql_where=text(f"status IN {LIVE_ENROLLMENT_STATUSES!r}"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -56,3 +68,7 @@ class Enrollment(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     exit_reason: Mapped[str | None] = mapped_column(Text())
+    # The dispatcher's row claim: a worker's token and when its lease runs out. Another worker may
+    # take the row over only after the lease expired (the first one died or hung).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None]

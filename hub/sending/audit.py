@@ -1,0 +1,106 @@
+"""Guard 10, audit: every send and every decision not to send is queryable per contact.
+
+Two records back it: the send ledger (one row per send slot with its final status and reason) and
+the activity stream (append-only, one item per decision, including each deferral, with the guard,
+the rule and the data). `contact_audit` merges both for one contact, oldest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hub.store.activity_log import append_activity
+from hub.store.models import Activity, SendLedgerEntry
+
+# Activity kinds written by the workflow engine and the send path.
+AUDIT_KINDS = (
+    "workflow_send",
+    "workflow_send_deferred",
+    "workflow_send_suppressed",
+    "workflow_send_failed",
+    "workflow_send_unknown",
+    "workflow_send_confirmed",
+    "workflow_step",
+    "workflow_enrolled",
+    "workflow_enrollment_skipped",
+    "workflow_exited",
+    "workflow_on_hold",
+    "workflow_resumed",
+    "workflow_completed",
+    "workflow_failed",
+    "workflow_migrated",
+    "agent_notified",
+)
+
+
+def record(
+    session: Session,
+    location_id: str,
+    contact_id: str | None,
+    kind: str,
+    *,
+    now: datetime,
+    **fields: Any,
+) -> Activity:
+    """Append one audit item; `at` is the engine's clock (it may be simulated), the row's
+    created_at the wall clock."""
+    payload = {"at": now.astimezone(UTC).isoformat(), **{k: v for k, v in fields.items() if v is not None}}
+    return append_activity(session, location_id, kind, payload, contact_id=contact_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    at: str
+    source: str  # "ledger" | "activity"
+    kind: str
+    detail: dict[str, Any]
+
+
+def contact_audit(session: Session, location_id: str, contact_id: str) -> list[AuditItem]:
+    """Every ledger row and workflow activity item of one contact, oldest first."""
+    items: list[AuditItem] = []
+    ledger = session.scalars(
+        sa.select(SendLedgerEntry)
+        .where(SendLedgerEntry.location_id == location_id, SendLedgerEntry.contact_id == contact_id)
+        .order_by(SendLedgerEntry.id)
+    )
+    for row in ledger:
+        items.append(
+            AuditItem(
+                (row.completed_at or row.reserved_at).astimezone(UTC).isoformat(),
+                "ledger",
+                row.status,
+                {
+                    "enrollment_id": row.enrollment_id,
+                    "step_id": row.step_id,
+                    "channel": row.channel,
+                    "attempt": row.attempt_key,
+                    "reason": row.reason,
+                    "ghl_message_id": row.ghl_message_id,
+                },
+            )
+        )
+    activity = session.scalars(
+        sa.select(Activity)
+        .where(
+            Activity.location_id == location_id,
+            Activity.contact_id == contact_id,
+            Activity.kind.in_(AUDIT_KINDS),
+        )
+        .order_by(Activity.id)
+    )
+    for item in activity:
+        items.append(
+            AuditItem(
+                str(item.payload.get("at", item.created_at.isoformat())),
+                "activity",
+                item.kind,
+                dict(item.payload),
+            )
+        )
+    return sorted(items, key=lambda i: i.at)

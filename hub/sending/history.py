@@ -1,0 +1,123 @@
+"""What the guards need to know from the store: the contact, the location, and earlier contact.
+
+Builds the plain-value inputs of hub.compliance.guards from rows: recent sends from the ledger
+(caps, first SMS, last STOP wording) and the latest human conversation from `messages` (takeover).
+An outbound message counts as human unless its `source` says automation or it is one of our own
+sends (its id is in the ledger): our own OutboundMessage echo must not pause our own workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hub.compliance.first_message import OPT_OUT_REPEAT
+from hub.compliance.frequency import WINDOW, PastSend
+from hub.compliance.guards import ContactSnapshot, LocationSnapshot, SendHistory
+from hub.compliance.takeover import AUTOMATION_SOURCES, HumanActivity
+from hub.sending.ledger import MAYBE_SENT
+from hub.store.models import Contact, Location, Message, SendLedgerEntry
+
+CAPPED_CHANNELS = ("SMS", "Email", "call_task")
+
+
+def contact_snapshot(contact: Contact) -> ContactSnapshot:
+    return ContactSnapshot(
+        id=contact.id,
+        source=contact.source,
+        timezone=contact.timezone,
+        state=contact.state,
+        postal_code=contact.postal_code,
+        phone=contact.phone,
+        email=contact.email,
+        dnd=bool(contact.dnd),
+        dnd_channels=dict(contact.dnd_channels or {}),
+        sms_opted_out=bool(contact.sms_opted_out),
+        sms_opted_out_at=contact.sms_opted_out_at,
+        consent=dict(contact.consent) if contact.consent else None,
+    )
+
+
+def location_snapshot(location: Location) -> LocationSnapshot:
+    return LocationSnapshot(
+        id=location.id,
+        name=location.name,
+        timezone=location.timezone,
+        quiet_hours_start=location.quiet_hours_start,
+        quiet_hours_end=location.quiet_hours_end,
+        postal_address=location.postal_address,
+    )
+
+
+def send_history(session: Session, location_id: str, contact_id: str, *, now: datetime) -> SendHistory:
+    """Recent sends (for caps), whether an SMS ever went out, the last STOP wording, the latest
+    human conversation."""
+    horizon = now - max(WINDOW, OPT_OUT_REPEAT) - timedelta(days=1)
+    rows = session.scalars(
+        sa.select(SendLedgerEntry).where(
+            SendLedgerEntry.location_id == location_id,
+            SendLedgerEntry.contact_id == contact_id,
+            SendLedgerEntry.status.in_(MAYBE_SENT),
+            SendLedgerEntry.reserved_at >= horizon,
+        )
+    ).all()
+    past = tuple(
+        PastSend(row.channel, row.reserved_at)  # type: ignore[arg-type]
+        for row in rows
+        if row.channel in CAPPED_CHANNELS and row.reserved_at > now - WINDOW
+    )
+    wording = [
+        row.completed_at or row.reserved_at
+        for row in rows
+        if row.channel == "SMS" and row.status == "sent" and row.request_summary.get("opt_out_wording")
+    ]
+    sms_before = session.scalar(
+        sa.select(sa.literal(True)).where(
+            sa.exists().where(
+                SendLedgerEntry.location_id == location_id,
+                SendLedgerEntry.contact_id == contact_id,
+                SendLedgerEntry.channel == "SMS",
+                SendLedgerEntry.status == "sent",
+            )
+        )
+    )
+    return SendHistory(
+        past=past,
+        sms_sent_before=bool(sms_before),
+        last_opt_out_wording_at=max(wording) if wording else None,
+        human=latest_human_activity(session, location_id, contact_id),
+    )
+
+
+def latest_human_activity(session: Session, location_id: str, contact_id: str) -> HumanActivity | None:
+    """The newest inbound message, or outbound message a person wrote, for the contact."""
+    inbound = session.execute(
+        sa.select(Message.occurred_at, Message.channel)
+        .where(
+            Message.location_id == location_id,
+            Message.contact_id == contact_id,
+            Message.direction == "inbound",
+        )
+        .order_by(Message.occurred_at.desc())
+        .limit(1)
+    ).first()
+    ours = sa.select(SendLedgerEntry.ghl_message_id).where(
+        SendLedgerEntry.location_id == location_id, SendLedgerEntry.ghl_message_id.is_not(None)
+    )
+    agent = session.execute(
+        sa.select(Message.occurred_at, Message.channel)
+        .where(
+            Message.location_id == location_id,
+            Message.contact_id == contact_id,
+            Message.direction == "outbound",
+            sa.or_(Message.source.is_(None), Message.source.not_in(sorted(AUTOMATION_SOURCES))),
+            Message.id.not_in(ours),
+        )
+        .order_by(Message.occurred_at.desc())
+        .limit(1)
+    ).first()
+    found = [HumanActivity(row[0], f"inbound {row[1]} reply") for row in (inbound,) if row is not None]
+    found += [HumanActivity(row[0], f"agent message ({row[1]})") for row in (agent,) if row is not None]
+    return max(found, key=lambda a: a.at) if found else None
