@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
 
-from tasks.model_training import TrainingSummary
+from tasks.model_training import TrainingSummary, train_and_promote_task
 
 _METRICS = ("roc_auc", "pr_auc", "brier", "ece", "lift_top_decile", "n", "positives")
 
@@ -44,3 +45,21 @@ def publish_training(summary: TrainingSummary) -> None:
         markdown="\n".join(lines),
         description=f"{summary.target} training run",
     )
+
+
+def train_publish_announce(target: str, location_id: str | None) -> dict[str, object]:
+    """The body both training flows share: train → artifacts → `hub.model.promoted` if promoted."""
+    summary = train_and_promote_task(target, location_id)
+    publish_training(summary)
+    if summary.decision.promoted:
+        # The `score-leads/after-promotion` deployment is triggered by this event (prefect.yaml).
+        emit_event(
+            event="hub.model.promoted",
+            resource={"prefect.resource.id": f"hub.model.{target}"},
+            payload={"target": target, "version": summary.version},
+        )
+    print(
+        f"{target} model {summary.version}: test ROC-AUC {summary.metrics['roc_auc']:.3f}, "
+        f"promoted={summary.decision.promoted}"
+    )
+    return {"version": summary.version, "promoted": summary.decision.promoted, "metrics": summary.metrics}
