@@ -21,10 +21,9 @@ def _days_since(moment: datetime | None, now: datetime) -> float | None:
     return None if moment is None else round((now - moment).total_seconds() / 86_400, 2)
 
 
-def lead_facts(session: Session, contact: Contact, *, now: datetime) -> dict[str, Any]:
-    """The condition names for one contact (None where the store knows nothing)."""
-    location_id, contact_id = contact.location_id, contact.id
-    facts: dict[str, Any] = {
+def contact_profile(contact: Contact) -> dict[str, Any]:
+    """The profile fields both conditions and message templates read."""
+    return {
         "first_name": contact.first_name,
         "last_name": contact.last_name,
         "name": contact.name,
@@ -35,6 +34,14 @@ def lead_facts(session: Session, contact: Contact, *, now: datetime) -> dict[str
         "custom": dict(contact.custom_fields or {}),
         "state": contact.state,
         "postal_code": contact.postal_code,
+    }
+
+
+def lead_facts(session: Session, contact: Contact, *, now: datetime) -> dict[str, Any]:
+    """The condition names for one contact (None where the store knows nothing)."""
+    location_id, contact_id = contact.location_id, contact.id
+    facts: dict[str, Any] = {
+        **contact_profile(contact),
         "timezone": contact.timezone,
         "assigned_user_id": contact.assigned_user_id,
         "has_phone": bool((contact.phone or "").strip()),
@@ -98,18 +105,7 @@ def template_variables(
         agent = session.get(User, (contact.location_id, contact.assigned_user_id))
     agent_name = agent.name if agent and agent.name else None
     return {
-        "contact": {
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "name": contact.name,
-            "email": contact.email,
-            "phone": contact.phone,
-            "source": contact.source,
-            "tags": list(contact.tags or []),
-            "custom": dict(contact.custom_fields or {}),
-            "state": contact.state,
-            "postal_code": contact.postal_code,
-        },
+        "contact": contact_profile(contact),
         "agent": {
             "name": agent_name,
             "first_name": agent_name.split()[0] if agent_name else None,
