@@ -24,8 +24,8 @@ install: .venv/.synced ## create .venv from uv.lock (exact pinned versions)
 demo: install ## the main job: simulate a brokerage, replay its GHL traffic into the store, show a summary
 	$(PY) -m hub.cli demo
 
-test: install ## the whole test suite against real PostgreSQL, Redis and Prefect (started if absent)
-	eval "$$(scripts/services.sh)" && $(PY) -m pytest $(PYTEST_ARGS)
+test: install ## the whole test suite against real PostgreSQL, Redis, Prefect and Chromium (installed/started if absent)
+	scripts/browser.sh && eval "$$(scripts/services.sh)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff lint + format check, mypy strict on hub/ and ml/
 	.venv/bin/ruff check .
@@ -33,6 +33,8 @@ lint: install ## ruff lint + format check, mypy strict on hub/ and ml/
 	.venv/bin/mypy hub ml
 
 bench: install ## run the benchmarks (each prints a ratio against an in-run baseline)
+	@command -v wrk >/dev/null || { echo "installing wrk (the intake load generator)"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk; }
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lock: $(UV) ## re-resolve uv.lock after editing pyproject.toml

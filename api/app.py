@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.processing import ProcessingKicker
-from api.routes import health, leads, stream, webhooks
+from api.routes import dashboard, health, leads, listings, metrics, runs, stream, webhooks
 from hub.errors import ConfigError
 from hub.live_feed import ActivitySignal
 from hub.settings import Settings, get_settings
 from hub.store.engine import check_connection, make_engine
+from hub.webhooks.group_commit import GroupCommitter, commit_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Never run this way in production."
             )
         app.state.engine = engine
+        app.state.intake = GroupCommitter(partial(commit_deliveries, engine))
+        app.state.intake.start()
         app.state.kicker = _start_processing(settings, engine)
         app.state.activity_signal = ActivitySignal(settings.redis.url)
         yield
+        await app.state.intake.stop()  # every queued delivery is committed and answered first
         await app.state.activity_signal.close()
         if app.state.kicker is not None:
             await app.state.kicker.stop()
@@ -51,7 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(stream.router)
     app.include_router(leads.router)
+    app.include_router(listings.router)
     app.include_router(health.router)
+    app.include_router(dashboard.router)
+    app.include_router(metrics.router)
+    app.include_router(runs.router)
+    app.add_middleware(metrics.IntakeMetricsMiddleware)
     return app
 
 
@@ -73,7 +83,10 @@ def _start_processing(settings: Settings, engine: Engine) -> ProcessingKicker | 
     from tasks.process_events import process_location_events
 
     kicker = ProcessingKicker(
-        engine, process_location_events.delay, sweep_interval_s=settings.processing.sweep_interval_s
+        engine,
+        process_location_events.delay,
+        sweep_interval_s=settings.processing.sweep_interval_s,
+        linger_s=settings.processing.linger_s,
     )
     kicker.start()
     return kicker

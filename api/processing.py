@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select
@@ -27,10 +28,23 @@ RETRY_S = 2.0
 class ProcessingKicker:
     """Coalesces "location has new events" marks into `delay(location_id)` calls."""
 
-    def __init__(self, engine: Engine, delay: Callable[[str], object], *, sweep_interval_s: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        delay: Callable[[str], object],
+        *,
+        sweep_interval_s: float,
+        linger_s: float = 0.0,
+    ) -> None:
         self._engine = engine
         self._delay = delay
         self._sweep_interval_s = sweep_interval_s
+        # A drain lingers `linger_s` after the last event it processed, and every kick is for an
+        # event already committed, so for most of that window the run kicked last is still
+        # polling: kicking again would only start a run that hands over at once. The margin
+        # covers the task's start-up; a run that died is caught by the sweep.
+        self._quiet_s = 0.8 * linger_s
+        self._kicked_at: dict[str, float] = {}
         self._dirty: set[str] = set()
         self.backlog = 0  # unprocessed events: exact at each sweep, incremented by each accept
         self._task: asyncio.Task[None] | None = None
@@ -68,9 +82,13 @@ class ProcessingKicker:
                 next_sweep = loop.time() + self._sweep_interval_s
             batch, self._dirty = self._dirty, set()
             failed = False
+            now = loop.time()
             for location_id in sorted(batch):
+                if now - self._kicked_at.get(location_id, -math.inf) < self._quiet_s:
+                    continue  # the last kick's drain is still lingering and will see these events
                 try:
                     await asyncio.to_thread(self._delay, location_id)
+                    self._kicked_at[location_id] = now
                 except Exception:  # Prefect unreachable: keep it dirty, the events wait in the log
                     log.exception("could not submit processing for location %s; will retry", location_id)
                     self._dirty.add(location_id)

@@ -2,11 +2,25 @@
 
 Simulates once, builds the timeline from the raw deliveries (envelope → normalise), then for each
 target builds point-in-time samples, trains (time split, early stopping, calibration on the
-validation window) and scores the test window. The in-run baselines are the simulator's oracle
-(the exact probability given the latent state: the ceiling) and a one-feature model (days since
-the last engagement: what a CRM's "last activity" sort gives), both on the very same samples.
+validation window) and scores the test window. The in-run baselines, all on the very same samples:
+
+- the oracle: the exact probability given the latent state and traits (the ceiling);
+- the observable bound: an HMM forward filter that knows each lead's exact transition matrix and
+  emission rates (its latent traits, which no model sees) and reads the latent state off every
+  message a lead writes, filtering on what the CRM shows day by day (engagement counts per kind,
+  bookings, wins, deals marked lost, opt-out texts). It is what a model could reach if it knew
+  the traits and read text perfectly, so it bounds what any model of the observable history can do;
+- "last activity only": days since the last engagement (what a CRM's activity sort gives).
+
+`--size-sweep` instead fits every model size of a grid on the training window and records the
+validation AUC (early stopping and the choice never see the test window), the tree and leaf count,
+exact TreeSHAP's work (sum over trees of leaves x depth², its O(T·L·D²) cost) and the measured
+TreeSHAP time per row. LeadModel's default size is the one with the least TreeSHAP work within
+0.005 validation AUC of the best on both targets (the work, not the timing, decides: on a shared
+2-core host the timing of a 20k-row batch swings by 3x from run to run).
 
     .venv/bin/python bench/bench_models.py [--leads 5000] [--days 90] [--seed 7] [--every-days 2]
+    .venv/bin/python bench/bench_models.py --size-sweep
 """
 
 from __future__ import annotations
@@ -16,23 +30,167 @@ import time
 from datetime import timedelta
 
 import numpy as np
+import pandas as pd
+import xgboost as xgb
 from sklearn.metrics import roc_auc_score
 
-from hub.simulator import SimulationConfig, simulate
+from hub.simulator import Simulation, SimulationConfig, simulate
+from hub.simulator.latent import LOST, N_STATES, OPTED_OUT, WON
+from hub.simulator.oracle import exact_probabilities
 from ml.catalog import catalog_from_world
-from ml.labels import build_samples
+from ml.features import FEATURE_NAMES
+from ml.features.columns import to_ms
+from ml.labels import Target, build_samples
 from ml.metrics import Metrics
-from ml.splits import day_cutoffs
+from ml.model import LeadModel
+from ml.splits import day_cutoffs, time_split
 from ml.timeline import timeline_from_deliveries
 from ml.training import compare_with_oracle, train_on_samples
 
 ORACLE_COLUMN = {"conversion": "p_convert_{h}d", "churn": "p_quiet_{h}d"}
+DAY_MS = 86_400_000
+# (max_depth, learning_rate): the grid of --size-sweep.
+SIZES = [(d, eta) for d in (2, 3, 4, 6) for eta in (0.05, 0.1, 0.2)]
 
 
 def _row(name: str, m: Metrics) -> str:
     return (
         f"  {name:<22} AUC {m.roc_auc:.4f}  PR-AUC {m.pr_auc:.4f}  Brier {m.brier:.4f}  "
         f"ECE {m.ece:.4f}  lift@10% {m.lift_top_decile:.2f}"
+    )
+
+
+def _day_flags(
+    events: pd.DataFrame, mask: pd.Series, lead_of: dict[str, int], shape: tuple[int, int], start_ms: int
+) -> np.ndarray:
+    """(leads, days) count of the timeline rows in `mask`, by lead and simulated day."""
+    rows = events[mask.to_numpy()]
+    out = np.zeros(shape)
+    day = (to_ms(rows["at"]) - start_ms) // DAY_MS
+    keep = (day >= 0) & (day < shape[1])
+    np.add.at(out, (rows["contact_id"].map(lead_of).to_numpy()[keep], day[keep]), 1)
+    return out
+
+
+def observable_bound(sim: Simulation, events: pd.DataFrame, horizon: int) -> dict[str, np.ndarray]:
+    """Per (lead, day): P(conversion) and P(quiet) within `horizon` days from an HMM forward filter
+    with the lead's true dynamics, on the day-by-day evidence of the timeline (see the docstring)."""
+    dyn, leads = sim.dynamics, sim.leads
+    n, days = leads.n, sim.config.days
+    start_ms = sim.config.start_ms
+    lead_of = {c: i for i, c in enumerate(leads.contact_id)}
+    shape = (n, days)
+    kind, action, direction = events["kind"], events["action"], events["direction"]
+    inbound = (kind == "message") & (direction == "inbound") & events["opt"].isna()
+    channel = events["channel"]
+    masks = [
+        inbound & (channel == "SMS"),
+        inbound & (channel == "Email"),
+        inbound & channel.isin(["Call", "Voicemail"]),
+        *[(kind == "listing") & (action == a) for a in ("view", "save", "showing_request", "not_interested")],
+    ]
+    counts = np.stack([_day_flags(events, m, lead_of, shape, start_ms) for m in masks], axis=2)
+    booked = _day_flags(events, (kind == "appointment") & (action == "created"), lead_of, shape, start_ms) > 0
+    status = events["status"]
+    marked = (kind == "opportunity") & (action == "status")
+    won = _day_flags(events, marked & (status == "won"), lead_of, shape, start_ms) > 0
+    lost = _day_flags(events, marked & (status == "lost"), lead_of, shape, start_ms) > 0
+    stop = _day_flags(events, events["opt"] == "opt_out", lead_of, shape, start_ms) > 0
+    texted = counts[:, :, 0] + counts[:, :, 1] > 0
+    p = dyn.transition
+    no_new_win = p.copy()
+    no_new_win[:, np.arange(N_STATES) != WON, WON] = 0.0
+    log_rates = np.log(np.maximum(dyn.rates, 1e-300))
+    belief = np.zeros((n, N_STATES))
+    posterior = np.zeros((n, days, N_STATES))
+    for t in range(days):
+        prior = np.einsum("ni,nij->nj", belief, np.where(won[:, t, None, None], p, no_new_win))
+        arriving = leads.arrival_day == t
+        prior[arriving] = dyn.initial[arriving]
+        k = counts[:, t, None, :]
+        like = np.exp((log_rates * k - dyn.rates).sum(axis=2))
+        like *= np.where((dyn.rates == 0) & (k > 0), 0.0, 1.0).prod(axis=2)
+        like *= np.where(booked[:, t, None], dyn.booking, 1.0 - dyn.booking)
+        # Perfect reading of message text: a message reveals the state the lead wrote it in.
+        truth = np.eye(N_STATES)[np.clip(sim.path.states[:, t], 0, None)]
+        like = np.where(texted[:, t, None], like * truth, like)
+        like = np.where(lost[:, t, None], np.eye(N_STATES)[LOST], like)
+        like = np.where(stop[:, t, None], like * np.eye(N_STATES)[OPTED_OUT] + 1e-12, like)
+        like = np.where(won[:, t, None], np.eye(N_STATES)[WON], like)
+        joint = prior * like
+        total = joint.sum(axis=1, keepdims=True)
+        belief = np.where(total > 0, joint / np.maximum(total, 1e-300), prior)
+        belief[leads.arrival_day > t] = 0.0
+        posterior[:, t] = belief
+    p_convert, p_quiet = exact_probabilities(dyn, (horizon,))[horizon]
+    return {
+        "conversion": np.einsum("nts,ns->nt", posterior, p_convert),
+        "churn": np.einsum("nts,ns->nt", posterior, p_quiet),
+    }
+
+
+def _bound_auc(sim: Simulation, bound: dict[str, np.ndarray], test: pd.DataFrame, target: str) -> float:
+    lead_of = {c: i for i, c in enumerate(sim.leads.contact_id)}
+    lead = test["contact_id"].map(lead_of).to_numpy()
+    day = (to_ms(test["cutoff"]) - sim.config.start_ms) // DAY_MS - 1  # cutoff = end of day d
+    return float(roc_auc_score(test["label"], bound[target][lead, day]))
+
+
+def _treeshap_us_per_row(booster: xgb.Booster, values: np.ndarray) -> float:
+    """Exact TreeSHAP cost per row: the best of 3 runs (the least disturbed by other load)."""
+    data = xgb.DMatrix(values, feature_names=list(FEATURE_NAMES), nthread=2)
+    best = np.inf
+    for _ in range(3):
+        began = time.perf_counter()
+        booster.predict(data, pred_contribs=True)
+        best = min(best, time.perf_counter() - began)
+    return best / len(values) * 1e6
+
+
+def _treeshap_work(booster: xgb.Booster) -> int:
+    """Exact TreeSHAP's work for one row: the sum over trees of leaves x depth² (Lundberg et al.)."""
+    work = 0
+    for dump in booster.get_dump():
+        lines = [line for line in dump.splitlines() if line.strip()]
+        depth = max(len(line) - len(line.lstrip("\t")) for line in lines)
+        work += sum("leaf=" in line for line in lines) * max(depth, 1) ** 2
+    return work
+
+
+def size_sweep(samples: dict[str, pd.DataFrame], horizon: int) -> None:
+    print("\nsize sweep: validation AUC (early-stopped on validation), trees, leaves, TreeSHAP µs/row")
+    results: dict[tuple[int, float], dict[str, tuple[float, int, int, float]]] = {}
+    for target, frame in samples.items():
+        split = time_split(frame["cutoff"], horizon_days=horizon)
+        train, valid = split.part(frame, "train"), split.part(frame, "valid")
+        columns = list(FEATURE_NAMES)
+        probe = valid[columns].to_numpy(dtype=np.float64)[:20_000]
+        for depth, eta in SIZES:
+            model = LeadModel(max_depth=depth, learning_rate=eta)
+            model.fit(train[columns], train["label"], eval_set=(valid[columns], valid["label"]))
+            auc = float(roc_auc_score(valid["label"], model.predict_raw(valid[columns])))
+            booster = model.booster_
+            assert booster is not None
+            leaves = sum(dump.count("leaf=") for dump in booster.get_dump())
+            work = _treeshap_work(booster)
+            cost = _treeshap_us_per_row(booster, probe)
+            trees = model.best_iteration_ + 1
+            results.setdefault((depth, eta), {})[target] = (auc, trees, leaves, work)
+            print(
+                f"  {target:<10} depth {depth} eta {eta:<4}  valid AUC {auc:.4f}  trees {trees:>4}"
+                f"  leaves {leaves:>5}  TreeSHAP work {work:>7,}  measured {cost:7.1f} µs/row",
+                flush=True,
+            )
+    best = {t: max(r[t][0] for r in results.values()) for t in samples}
+    within = {
+        size: sum(r[t][3] for t in samples)
+        for size, r in results.items()
+        if all(r[t][0] >= best[t] - 0.005 for t in samples)
+    }
+    chosen = min(within, key=lambda size: within[size])
+    print(
+        f"  best validation AUC: {', '.join(f'{t} {a:.4f}' for t, a in best.items())}; least TreeSHAP work "
+        f"within 0.005 on both: depth {chosen[0]}, eta {chosen[1]} (work {within[chosen]:,} for both models)"
     )
 
 
@@ -44,6 +202,7 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=3)
     parser.add_argument("--horizon", type=int, default=7)
     parser.add_argument("--every-days", type=int, default=2, help="a cutoff every N days")
+    parser.add_argument("--size-sweep", action="store_true", help="record the model-size sweep instead")
     args = parser.parse_args()
     config = SimulationConfig(
         leads=args.leads,
@@ -63,10 +222,9 @@ def main() -> None:
     print(f"models: {args.leads} leads x {args.days} days, seed {args.seed}, horizon {args.horizon} d")
     print(f"  simulate                {simulated - began:>8.1f} s   {len(sim.deliveries):,} deliveries")
     print(f"  timeline (parse+norm.)  {built - simulated:>8.1f} s   {len(timeline.events):,} lead events")
-
-    for target in ("conversion", "churn"):
-        started = time.perf_counter()
-        samples = build_samples(
+    targets: tuple[Target, ...] = ("conversion", "churn")
+    samples = {
+        target: build_samples(
             timeline.events,
             timeline.profiles,
             cutoffs,
@@ -74,31 +232,38 @@ def main() -> None:
             horizon_days=args.horizon,
             data_end=end,
         )
-        featured = time.perf_counter()
-        result = train_on_samples(samples, target=target, horizon_days=args.horizon)
+        for target in targets
+    }
+    if args.size_sweep:
+        size_sweep(samples, args.horizon)
+        return
+    bound = observable_bound(sim, timeline.events, args.horizon)
+    for target in targets:
+        started = time.perf_counter()
+        result = train_on_samples(samples[target], target=target, horizon_days=args.horizon)
         trained = time.perf_counter()
         column = ORACLE_COLUMN[target].format(h=args.horizon)
         comparison = compare_with_oracle(result, sim.oracle.daily, probability_column=column)
         test = result.test
         recency = test["days_since_last_engagement"].fillna(1e6).to_numpy()
         recency_auc = roc_auc_score(test["label"], recency if target == "churn" else -recency)
+        bound_auc = _bound_auc(sim, bound, test, target)
         print(
             f"\n{target} within {args.horizon} d: samples {result.sample_counts}, positives in test "
             f"{comparison.model.positives:,} ({comparison.model.base_rate:.1%})"
         )
+        model = result.model
         print(
-            f"  features+labels         {featured - started:>8.1f} s   "
-            f"{len(samples) / (featured - started):,.0f} samples/s ({len(samples):,} samples x "
-            f"{len(result.features)} features)"
-        )
-        print(
-            f"  train+calibrate+test    {trained - featured:>8.1f} s   "
-            f"{result.model.best_iteration_ + 1} trees"
+            f"  train+calibrate+test    {trained - started:>8.1f} s   {model.best_iteration_ + 1} trees "
+            f"(depth {model.max_depth}, eta {model.learning_rate}), {len(result.features)} features"
         )
         print(_row("model (calibrated)", comparison.model))
         print(_row("oracle (same samples)", comparison.oracle))
+        bound_ratio = bound_auc / comparison.oracle.roc_auc
+        print(f"  observable bound        AUC {bound_auc:.4f}  ({bound_ratio:.4f} x oracle)")
         print(f"  recency-only baseline   AUC {recency_auc:.4f}")
         print(f"  model AUC / oracle AUC  {comparison.auc_ratio:.4f}")
+        print(f"  model AUC / bound AUC   {comparison.model.roc_auc / bound_auc:.4f}")
         top = ", ".join(f"{name} {value:.3f}" for name, value in result.importance.head(6).items())
         print(f"  top |SHAP|              {top}")
         assert np.isfinite(comparison.auc_ratio)

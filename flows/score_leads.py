@@ -5,15 +5,18 @@ from __future__ import annotations
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
+from flows.task_runners import task_runner
 from tasks.scans import all_locations, score_location
 
 
-@flow(name="score-leads", log_prints=True)
+@flow(name="score-leads", log_prints=True, task_runner=task_runner())
 def score_leads(location_id: str | None = None, target: str = "conversion") -> list[dict[str, object]]:
     """Batch-rescore leads (one task run per location, never per lead) with the promoted model
     and record scores, tiers and tier changes; publishes the hottest leads as a table."""
     locations = [location_id] if location_id else all_locations()
-    results = [score_location(target, loc) for loc in locations]
+    # Locations fan out on the configured task runner (threads, or Dask when scaled out).
+    futures = [score_location.submit(target, loc) for loc in locations]
+    results = [future.result() for future in futures]
     hottest = [{"location": r["location_id"], **row} for r in results for row in r["top"][:10]]
     if hottest:
         create_table_artifact(

@@ -21,6 +21,7 @@ place and only Prefect tasks decide what to retry.
     │   ├── SignatureError           missing or invalid signature
     │   └── PayloadError             malformed JSON or a field of the wrong type
     ├── WorkflowError                a workflow definition or enrollment is invalid
+    ├── ListingImportError           a listings file cannot be imported at all (names the columns)
     ├── SimulationError              the simulator was asked for something impossible
     └── ModelError                   ml/: a model cannot be trained, saved, loaded or compared
         └── TrainingDataError        the data given to ml/ is unusable (names the column)
@@ -118,6 +119,12 @@ class PayloadError(WebhookError):
 
 class WorkflowError(HubError):
     """Raised when a workflow definition or an enrollment is invalid."""
+
+
+class ListingImportError(HubError):
+    """Raised when a listings file cannot be imported at all: unreadable, not CSV/JSON, or missing a
+    required column (the message names the missing and the unrecognised columns). Problems with
+    single rows never raise: they are reported per row and every valid row is imported."""
 
 
 class SimulationError(HubError):

@@ -105,7 +105,14 @@ class ProcessingSettings(BaseSettings):
     backlog_limit: int = Field(
         50_000, ge=1, description="Unprocessed events above which the receiver answers 429 (GHL retries 429)."
     )
-    worker_limit: int = Field(4, ge=1, description="Concurrent task runs per task worker.")
+    worker_limit: int = Field(8, ge=1, description="Concurrent task runs per task worker.")
+    linger_s: float = Field(
+        1.0, ge=0, description="How long a drain keeps polling for new events after the backlog empties."
+    )
+    poll_s: float = Field(0.05, gt=0, description="Poll interval of a lingering drain.")
+    max_drain_s: float = Field(
+        30.0, gt=0, description="Longest one processing task run drains before handing back to a new kick."
+    )
 
 
 class MLSettings(BaseSettings):

@@ -14,6 +14,21 @@ from typing import Any
 
 # Custom-field keys the lead features read; other keys are ignored.
 PROFILE_FIELD_KEYS = ("budget", "beds", "areas", "property_type", "timeline")
+# Other keys real-estate GHL snapshots give the same fields (fieldKey without "contact.").
+_FIELD_ALIASES = {
+    **dict.fromkeys(("budget", "max_price", "price_max", "budget_max", "max_budget"), "budget"),
+    **dict.fromkeys(("beds", "bedrooms", "beds_min", "min_beds", "min_bedrooms"), "beds"),
+    **dict.fromkeys(
+        ("areas", "area", "preferred_areas", "neighborhoods", "neighbourhoods", "cities"), "areas"
+    ),
+    **dict.fromkeys(("property_type", "property_types", "home_type", "home_types"), "property_type"),
+    **dict.fromkeys(("timeline", "timeframe", "time_frame", "move_timeline", "buying_timeline"), "timeline"),
+}
+
+
+def profile_field_key(key: str) -> str | None:
+    """The PROFILE_FIELD_KEYS entry a location's custom-field key stands for, else None."""
+    return _FIELD_ALIASES.get(key.strip().lower().removeprefix("contact."))
 
 
 @dataclass(frozen=True, slots=True)

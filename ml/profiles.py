@@ -31,8 +31,9 @@ TIMELINE_COLUMNS: dict[str, str] = {
     "engagement": "bool",  # the lead engaged: inbound message (not opt-out/in) or website activity
     "opt": "str",  # opt_out / opt_in for an inbound consent text
     "body_chars": "float",
-    "high_intent": "bool",  # inbound wording that asks to tour, offer, list
-    "low_intent": "bool",  # inbound wording that stalls ("just looking", "maybe next year")
+    "intent": "float",  # inbound wording's intent level, ml.intent: 0 stalling .. 3 ready; NaN says nothing
+    "high_intent": "bool",  # intent level 3: asks to tour, offer, list
+    "low_intent": "bool",  # intent level 0: stalls ("not right now", "maybe next year")
     "user_id": "str",  # the GHL user (agent) on the event
     "item_id": "str",  # message / listing / appointment / opportunity / e-mail id
     "status": "str",  # message status, appointment status, opportunity status

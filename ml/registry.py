@@ -122,15 +122,57 @@ class ModelRegistry:
             "metrics": {"test": result.metrics.as_dict(), "valid": result.valid_metrics.as_dict()},
             "importance": {name: float(v) for name, v in result.importance.head(20).items()},
         }
+        self._write(kind, version, model.booster_, meta)
+        return self.load(version)
+
+    def _write(self, kind: str, version: str, booster: xgb.Booster, meta: dict[str, Any]) -> None:
         folder = self.root / kind / version
         if folder.exists():
             raise ModelError(f"version {version} already exists in {self.root}")
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-        model.booster_.save_model(staging / MODEL_FILE)
+        booster.save_model(staging / MODEL_FILE)
         (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         staging.rename(folder)
-        return self.load(version)
+
+    def register_booster(
+        self,
+        kind: str,
+        booster: xgb.Booster,
+        metadata: dict[str, Any],
+        *,
+        data_hash: str,
+        created_at: datetime | None = None,
+    ) -> str:
+        """Save a booster that is not a calibrated lead model (e.g. the "listing-match" ranker) as a
+        new version of `kind`, with the same layout and atomic write; returns the version. Load it
+        back with `load_booster`; `load` / `champion` stay for lead models."""
+        created = (created_at or datetime.now(UTC)).astimezone(UTC)
+        version = f"{kind}-{created:%Y%m%dT%H%M%S%f}-{data_hash.removeprefix('sha256:')[:8]}"
+        meta = {
+            **metadata,
+            "version": version,
+            "kind": kind,
+            "created_at": created.isoformat(),
+            "data_hash": data_hash,
+            "code_version": code_version(),
+            "xgboost_version": xgb.__version__,
+        }
+        self._write(kind, version, booster, meta)
+        return version
+
+    def load_booster(self, version: str) -> tuple[xgb.Booster, dict[str, Any]]:
+        """A version's booster and metadata, whatever kind of model it is."""
+        folder = self._folder(version)
+        meta: dict[str, Any] = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+        booster = xgb.Booster()
+        booster.load_model(folder / MODEL_FILE)
+        return booster, meta
+
+    def champion_version(self, kind: str) -> str | None:
+        """The champion version of `kind`, or None when none was promoted."""
+        pointer = self.root / kind / CHAMPION_FILE
+        return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
 
     def _folder(self, version: str) -> Path:
         folder = self.root / version.rsplit("-", 2)[0] / version
@@ -162,8 +204,9 @@ class ModelRegistry:
 
     def promote(self, version: str) -> None:
         """Make `version` its kind's champion (atomic replace of the CHAMPION pointer)."""
-        registered = self.load(version)
-        pointer = self.root / registered.kind / CHAMPION_FILE
+        folder = self._folder(version)
+        kind = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))["kind"]
+        pointer = self.root / kind / CHAMPION_FILE
         staging = pointer.with_suffix(".tmp")
         staging.write_text(version + "\n", encoding="utf-8")
         os.replace(staging, pointer)

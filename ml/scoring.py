@@ -12,7 +12,8 @@ contribution raises the probability: for churn that is a risk factor, a negative
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ import xgboost as xgb
 from numpy.typing import NDArray
 
 from hub.errors import ModelError
-from ml.features import BY_NAME, FEATURE_NAMES, lead_feature_vector
+from ml.features import BY_NAME, FEATURE_NAMES, LeadArrays, feature_vector_at, lead_feature_vector
 from ml.registry import ModelRegistry, RegisteredModel
 
 # (tier, minimum calibrated probability), highest first; the last tier must start at 0.
@@ -52,7 +53,10 @@ class Reason:
     text: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"feature": self.feature, "value": self.value, "impact": self.impact, "text": self.text}
+        # A missing feature value (NaN, e.g. a share of zero events) is JSON null: PostgreSQL's JSONB
+        # rejects NaN, and the reasons are stored as JSON.
+        value = None if math.isnan(self.value) else self.value
+        return {"feature": self.feature, "value": value, "impact": self.impact, "text": self.text}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,23 @@ class LeadScore:
     @property
     def protective_factors(self) -> list[Reason]:
         return self.lowering
+
+
+class _Row(Mapping[str, float]):
+    """One scored row's values by feature name, for the reason phrases that name another feature
+    (a view on the vector: building a ~100-entry dict per lead would cost more than the phrase)."""
+
+    def __init__(self, position: Mapping[str, int], values: NDArray[np.float64]) -> None:
+        self._position, self._values = position, values
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._values[self._position[name]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
 
 
 def tier_of(probability: float, tiers: Sequence[tuple[str, float]]) -> str:
@@ -116,9 +137,13 @@ class LeadScorer:
             raise ModelError(f"model {registered.version} is not fitted")
         self._booster, self._calibrator = booster, calibrator
         # One row on two OpenMP threads costs milliseconds of thread hand-off (measured: ~8-16 ms
-        # vs ~0.1 ms on a busy 2-core host), so single leads are scored on a one-thread copy.
+        # vs ~0.1 ms on a busy 2-core host), so single leads are scored on a one-thread copy. The
+        # copy carries no feature names: the scorer itself orders the columns (self._columns), and
+        # xgboost's per-call name check costs about as much as the TreeSHAP of one row.
         self._single = booster.copy()
         self._single.set_param({"nthread": 1})
+        self._single.feature_names = None
+        self._position = {name: i for i, name in enumerate(self.features)}
 
     @classmethod
     def from_registry(cls, registry: ModelRegistry, kind: str, **options: Any) -> LeadScorer:
@@ -130,44 +155,49 @@ class LeadScorer:
         return cls(champion, **options)
 
     def _contributions(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        booster = self._single if len(matrix) == 1 else self._booster
-        data = xgb.DMatrix(
-            matrix,
-            feature_names=self.features,
-            nthread=1 if len(matrix) == 1 else self.registered.model.nthread,
-        )
-        return np.asarray(booster.predict(data, pred_contribs=True), dtype=np.float64)
+        if len(matrix) == 1:
+            data = xgb.DMatrix(matrix, nthread=1)
+            return np.asarray(
+                self._single.predict(data, pred_contribs=True, validate_features=False), dtype=np.float64
+            )
+        data = xgb.DMatrix(matrix, feature_names=self.features, nthread=self.registered.model.nthread)
+        return np.asarray(self._booster.predict(data, pred_contribs=True), dtype=np.float64)
 
     def _reasons(
         self, values: NDArray[np.float64], impacts: NDArray[np.float64], order: Sequence[int]
     ) -> list[Reason]:
-        row = dict(zip(self.features, values.tolist(), strict=True))
+        row = _Row(self._position, values)
         return [
             Reason(
                 self.features[i],
                 float(values[i]),
                 float(impacts[i]),
-                BY_NAME[self.features[i]].describe(values[i], row),
+                BY_NAME[self.features[i]].describe(float(values[i]), row),
             )
             for i in order
         ]
 
     def _score_row(self, values: NDArray[np.float64], contributions: NDArray[np.float64]) -> LeadScore:
         impacts = contributions[:-1]
-        raw = 1.0 / (1.0 + np.exp(-contributions.sum()))
+        margin = float(contributions.sum())
+        raw = 1.0 / (1.0 + math.exp(-margin)) if margin >= 0 else 1.0 - 1.0 / (1.0 + math.exp(margin))
         probability = float(self._calibrator.apply(np.array([raw]))[0])
         tier = tier_of(probability, self.tiers)
-        by_size = [int(i) for i in np.argsort(-np.abs(impacts), kind="stable")[: self.top_n]]
-        up = [int(i) for i in np.argsort(-impacts, kind="stable")[: self.top_n] if impacts[i] > 0]
-        down = [int(i) for i in np.argsort(impacts, kind="stable")[: self.top_n] if impacts[i] < 0]
+        n = self.top_n
+        by_size = [int(i) for i in np.argsort(-np.abs(impacts), kind="stable")[:n]]
+        up = [int(i) for i in np.argsort(-impacts, kind="stable")[:n] if impacts[i] > 0]
+        down = [int(i) for i in np.argsort(impacts, kind="stable")[:n] if impacts[i] < 0]
+        # The three lists overlap (the biggest push is in two of them): render each reason once.
+        wanted = list(dict.fromkeys(by_size + up + down))
+        rendered = dict(zip(wanted, self._reasons(values, impacts, wanted), strict=True))
         return LeadScore(
             kind=self.kind,
             model_version=self.registered.version,
             probability=probability,
             tier=tier,
-            reasons=self._reasons(values, impacts, by_size),
-            raising=self._reasons(values, impacts, up),
-            lowering=self._reasons(values, impacts, down),
+            reasons=[rendered[i] for i in by_size],
+            raising=[rendered[i] for i in up],
+            lowering=[rendered[i] for i in down],
             intervention=self.interventions.get(tier) if self.churn else None,
         )
 
@@ -181,6 +211,11 @@ class LeadScorer:
     ) -> LeadScore:
         """Online: the lead's features as of `as_of`, then its score and reasons."""
         return self.score_vector(lead_feature_vector(lead_events, profile, as_of))
+
+    def score_prepared(self, lead: LeadArrays, as_of: datetime) -> LeadScore:
+        """Online, numpy only: a lead prepared once (`ml.features.prepare_lead`) scored as of `as_of`.
+        Same features, numbers and reasons as `score_lead` on the rows it was prepared from."""
+        return self.score_vector(feature_vector_at(lead, as_of))
 
     def score_batch(self, features: pd.DataFrame) -> pd.DataFrame:
         """Many leads at once (a build_features frame): probability, tier and top reasons per row."""

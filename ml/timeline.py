@@ -13,7 +13,6 @@ visible at a cutoff c when both are <= c, so a late or retried delivery counts o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,19 +25,9 @@ from hub.events import domain as d
 from hub.events.envelope import marketplace_delivery, workflow_delivery
 from hub.events.normalise import RawEvent, normalise
 from ml.catalog import EMPTY_CATALOG, CrmCatalog
+from ml.intent import READY, STALLING, message_intent
 from ml.profiles import TIMELINE_COLUMNS, build_profiles, timeline_frame
 
-# Wording that marks intent; message text carries signal (a lead asking to tour is warming up).
-_HIGH_INTENT = re.compile(
-    r"\b(see|tour|visit|showing|walkthrough|come by|look at|offer|pre-?approv\w*|lender|ready|sign|list my"
-    r"|comps)\b",
-    re.IGNORECASE,
-)
-_LOW_INTENT = re.compile(
-    r"\b(not right now|just looking|just browsing|maybe|wait|not interested|staying put|already working"
-    r"|next year|researching|curious)\b",
-    re.IGNORECASE,
-)
 _ENGAGING_LISTING = frozenset(
     {
         d.ListingInteractionKind.VIEW,
@@ -108,6 +97,7 @@ def _message_row(event: d.ConversationMessage) -> dict[str, Any]:
         intent = classify_sms(event.body).intent
         opt = intent.value if intent in (SmsIntent.OPT_OUT, SmsIntent.OPT_IN) else None
     body = event.body or ""
+    level = message_intent(body) if inbound and opt is None else None
     return {
         "kind": "message",
         "channel": event.channel.value,
@@ -118,8 +108,9 @@ def _message_row(event: d.ConversationMessage) -> dict[str, Any]:
         "engagement": inbound and opt is None,
         "opt": opt,
         "body_chars": float(len(body)),
-        "high_intent": bool(inbound and _HIGH_INTENT.search(body)),
-        "low_intent": bool(inbound and _LOW_INTENT.search(body)),
+        "intent": level,
+        "high_intent": level == READY,
+        "low_intent": level == STALLING,
         "user_id": event.user_id,
         "item_id": event.message_id,
         "status": event.status,

@@ -13,24 +13,27 @@ from sqlalchemy.orm import Session
 
 from hub.errors import PayloadError
 from hub.events.normalise import normalise
-from hub.store.models import Event, Location, Pipeline, PipelineStage
-from ml.catalog import CrmCatalog, StageRef
+from hub.store.models import CustomFieldDefinition, Event, Location, Pipeline, PipelineStage
+from ml.catalog import CrmCatalog, StageRef, profile_field_key
 from ml.timeline import LeadEvent, Timeline, build_timeline
 
 
 def catalog_from_store(session: Session) -> CrmCatalog:
-    """Stage ids → names/positions and location timezones, as synced into the store.
-
-    Custom-field ids are not synced yet (GET /locations/{id}/customFields), so budget/beds/area
-    features stay unknown (NaN) rather than guessed.
-    """
+    """Stage ids → names/positions, custom-field ids → profile keys and location timezones, as
+    synced into the store (pipelines; GET /locations/{id}/customFields via
+    hub.listings.preferences.save_custom_fields). A location whose custom fields were never synced
+    leaves its leads' budget/beds/areas/timeline unknown (NaN), never guessed."""
     pipelines = {p.id: p.name for p in session.scalars(sa.select(Pipeline))}
     stages = {
         s.id: StageRef(pipelines.get(s.pipeline_id, "?"), s.name, s.position)
         for s in session.scalars(sa.select(PipelineStage))
     }
+    definitions = session.execute(sa.select(CustomFieldDefinition.id, CustomFieldDefinition.key))
+    custom = {
+        field_id: key for field_id, stored in definitions if (key := profile_field_key(stored)) is not None
+    }
     zones = {loc.id: loc.timezone for loc in session.scalars(sa.select(Location))}
-    return CrmCatalog(stages=stages, pipelines=pipelines, location_timezones=zones)
+    return CrmCatalog(custom_fields=custom, stages=stages, pipelines=pipelines, location_timezones=zones)
 
 
 def lead_events_from_store(

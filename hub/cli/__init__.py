@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hub.cli.listings import app as listings_app
+from hub.cli.workflows import app as workflows_app
 from hub.errors import HubError
 
 app = typer.Typer(
@@ -22,10 +24,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store: migrations and inspection.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-workflows_app = typer.Typer(help="YAML workflows: validate, publish.", no_args_is_help=True)
 app.add_typer(workflows_app, name="workflows")
 locations_app = typer.Typer(help="Locations (GHL sub-accounts) and their credentials.", no_args_is_help=True)
 app.add_typer(locations_app, name="locations")
+app.add_typer(listings_app, name="listings")
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -81,14 +83,18 @@ def serve(
 
 
 @app.command("task-worker")
-def task_worker() -> None:
+def task_worker(
+    status_port: Annotated[
+        int | None, typer.Option(help="Serve the worker's status (GET /status) on this port.")
+    ] = None,
+) -> None:
     """Serve the event-processing background task (needs PREFECT_API_URL)."""
-    from prefect.task_worker import serve as serve_tasks
-
+    from hub.cli.task_worker import serve as serve_tasks
     from hub.settings import get_settings
     from tasks.process_events import process_location_events
 
-    serve_tasks(process_location_events, limit=get_settings().processing.worker_limit)
+    limit = get_settings().processing.worker_limit
+    serve_tasks(process_location_events, limit=limit, status_port=status_port)
 
 
 @app.command()
@@ -98,28 +104,65 @@ def up(
     ),
     api_port: Annotated[int, typer.Option(help="API port.")] = 8000,
     prefect_port: Annotated[int, typer.Option(help="Prefect server (UI) port.")] = 4200,
+    task_workers: Annotated[int, typer.Option(min=1, help="Event-processing task workers.")] = 1,
+    flow_workers: Annotated[
+        int, typer.Option(min=0, help="Process workers for the deployments (work pool hub-local).")
+    ] = 1,
+    flow_limit: Annotated[int, typer.Option(min=1, help="Concurrent flow runs per flow worker.")] = 2,
 ) -> None:
-    """Start the local stack (Prefect server, task worker, API) until Ctrl-C."""
+    """Start the stack (Prefect server, deployments, task and flow workers, API) until Ctrl-C.
+
+    Uses HUB_DATABASE_URL (PostgreSQL: the Prefect server gets `<db>_prefect` next to it) and
+    HUB_REDIS_URL when set; SQLite files under --workdir otherwise.
+    """
+    import signal
     import time
 
-    from hub.cli.stack import local_stack
+    from hub.cli.stack import StackShape, local_stack
     from hub.settings import get_settings
     from hub.store.engine import migrate
 
-    url = get_settings().database.url
+    settings = get_settings()
+    url = settings.database.url
     migrate(url)
+    env = {"HUB_DATABASE_URL": url, **({"HUB_REDIS_URL": settings.redis.url} if settings.redis.url else {})}
+    shape = StackShape(task_workers=task_workers, flow_workers=flow_workers, flow_limit=flow_limit)
     console = Console()
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemd, docker stop) stops the children like Ctrl-C
+
+    signal.signal(signal.SIGTERM, interrupt)
+    # A shell starts background jobs with SIGINT ignored, and children inherit that: restore it, or
+    # neither Ctrl-C here nor Prefect's SIGTERM→SIGINT in the workers would stop anything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with local_stack(
-        workdir, {"HUB_DATABASE_URL": url}, api_port=api_port, prefect_port=prefect_port
+        workdir,
+        env,
+        api_port=api_port,
+        prefect_port=prefect_port,
+        shape=shape,
+        on_ready=lambda name, detail: console.print(f"[green]✓[/green] {name:<16} {detail}"),
     ) as urls:
-        console.print(f"[green]✓[/green] API        {urls.api}  (docs: {urls.api}/docs)")
-        console.print(f"[green]✓[/green] Prefect UI {urls.prefect_ui}")
-        console.print(f"  logs in {urls.logs}/ — Ctrl-C stops everything")
+        console.print(f"\nAPI docs    {urls.api}/docs")
+        console.print(f"Dashboard   {urls.api}/dashboard")
+        console.print(f"Prefect UI  {urls.prefect_ui}")
+        log_files = ", ".join(sorted(p.name for p in urls.logs.glob("*.log")))
+        console.print(f"Logs        {urls.logs}/ ({log_files})")
+        console.print("Ctrl-C stops everything.", highlight=False)
         try:
             while True:
+                for name, process in urls.children.items():
+                    if process.poll() is not None:
+                        log = urls.logs / f"{name}.log"
+                        raise HubError(f"{name} exited with code {process.returncode}; see {log}")
                 time.sleep(1)
         except KeyboardInterrupt:
             console.print("stopping…")
+            # A second Ctrl-C must not cut the shutdown short and orphan children.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    console.print("stopped.")
 
 
 FLOWS = {
@@ -129,6 +172,7 @@ FLOWS = {
     "churn-scan": "flows.churn_scan:churn_scan",
     "build-features": "flows.build_features:build_features",
     "dispatch-workflow-steps": "flows.dispatch_workflow_steps:dispatch_workflow_steps",
+    "match-listings": "flows.match_listings:match_listings",
 }
 
 
@@ -176,43 +220,6 @@ def db_migrate() -> None:
     check_connection(make_engine(url))
     migrate(url)
     err.print("[green]store is at the latest schema[/green]")
-
-
-@workflows_app.command("validate")
-def workflows_validate(
-    folder: Annotated[Path, typer.Argument(help="Folder of *.yaml workflows.")] = Path("workflow_templates"),
-) -> None:
-    """Check every workflow file; each problem names the file, line and field."""
-    from hub.workflows.loader import validate_folder
-
-    problems = validate_folder(folder)
-    for problem in problems:
-        err.print(str(problem), soft_wrap=True, highlight=False)
-    if any(getattr(p, "severity", "error") == "error" for p in problems):
-        raise typer.Exit(1)
-    err.print(f"[green]✓[/green] {folder}: every workflow is valid")
-
-
-@workflows_app.command("publish")
-def workflows_publish(
-    folder: Annotated[Path, typer.Argument(help="Folder of *.yaml workflows.")] = Path("workflow_templates"),
-) -> None:
-    """Publish the folder's workflows into the store (a changed file becomes a new version)."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy.orm import Session
-
-    from hub.settings import get_settings
-    from hub.store.engine import check_connection, make_engine
-    from hub.workflows.enrollment import publish_workflow
-    from hub.workflows.loader import load_workflow
-
-    engine = make_engine(get_settings().database.url)
-    check_connection(engine)
-    with Session(engine) as session, session.begin():
-        for path in sorted(folder.glob("*.yaml")):
-            row = publish_workflow(session, load_workflow(path), now=datetime.now(UTC))
-            err.print(f"[green]✓[/green] {row.id} v{row.version}")
 
 
 @locations_app.command("add")

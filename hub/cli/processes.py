@@ -1,7 +1,14 @@
-"""Child processes the CLI starts (API, stand-in): started, health-checked, stopped by their pid."""
+"""Child processes the CLI starts (server, workers, API, stand-in): started, health-checked, stopped.
+
+Every child runs in its own session (process group), so a Ctrl-C in the terminal reaches only the
+supervisor, which then stops the children in reverse start order. Stopping signals the whole group
+and afterwards kills whatever is left of the child's tree — including processes that left the
+group (Prefect starts each flow run in a session of its own), so nothing outlives the stack.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 
 from hub.errors import HubError
 
@@ -24,12 +32,17 @@ def free_port() -> int:
         return port
 
 
+def log_tail(log: Path, chars: int = 2000) -> str:
+    return log.read_text(errors="replace")[-chars:] if log.exists() else ""
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise HubError(f"the process serving {url} exited with code {process.returncode}:\n{tail}")
+            raise HubError(
+                f"the process serving {url} exited with code {process.returncode}; {log}:\n{log_tail(log)}"
+            )
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
@@ -39,16 +52,66 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout_
     raise HubError(f"{url} did not become healthy within {timeout_s:.0f} s; see {log}")
 
 
-def stop(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL after the grace period: children are stopped by their own pid."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
+def start(argv: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start `argv` in a session of its own, stdout and stderr written to `log`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            argv,
+            # Unbuffered: a log is read while the child runs (and a flow run's lines reach its worker's log).
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    """The process's descendants and the other members of its group, as of now."""
     try:
-        process.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        found = {p.pid: p for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        found = {}
+    for candidate in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if candidate.pid != pid and os.getpgid(candidate.pid) == pid:
+                found.setdefault(candidate.pid, candidate)
+    return list(found.values())
+
+
+def stop(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
+    """SIGTERM the child's group, SIGKILL it after the grace period, then kill any leftover of its tree.
+
+    The child was started by `start` (its pid is its group id), so only its own processes are signalled.
+    """
+    if process.poll() is None:
+        # Snapshot first: once the child exits, its own-session grandchildren are re-parented and
+        # could no longer be found from it.
+        leftovers = _tree(process.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    else:
+        leftovers = _tree(process.pid)
+    _kill_all(leftovers, grace_s)
+
+
+def _kill_all(processes: list[psutil.Process], grace_s: float) -> None:
+    # psutil.Process checks the creation time, so a recycled pid is never signalled.
+    alive = [p for p in processes if p.is_running()]
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.terminate()
+    _, still = psutil.wait_procs(alive, timeout=grace_s)
+    for p in still:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(still, timeout=grace_s)
 
 
 @contextmanager
@@ -56,15 +119,13 @@ def managed_process(
     argv: list[str], env: Mapping[str, str], log: Path, health_url: str | None = None, timeout_s: float = 90.0
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start `argv` with its output in `log`, wait until `health_url` answers 200, stop it on exit."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            if health_url:
-                wait_healthy(health_url, process, log, timeout_s)
-            yield process
-        finally:
-            stop(process)
+    process = start(argv, env, log)
+    try:
+        if health_url:
+            wait_healthy(health_url, process, log, timeout_s)
+        yield process
+    finally:
+        stop(process)
 
 
 def api_argv(port: int) -> list[str]:
@@ -88,8 +149,29 @@ def prefect_server_argv(port: int) -> list[str]:
     return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def task_worker_argv() -> list[str]:
-    return [sys.executable, "-m", "hub.cli", "task-worker"]
+def task_worker_argv(status_port: int | None = None) -> list[str]:
+    status = ["--status-port", str(status_port)] if status_port else []
+    return [sys.executable, "-m", "hub.cli", "task-worker", *status]
+
+
+def flow_worker_argv(pool: str, limit: int, name: str) -> list[str]:
+    """A Prefect process worker: each flow run in its own subprocess, at most `limit` at a time."""
+    return [
+        sys.executable,
+        "-m",
+        "prefect",
+        "worker",
+        "start",
+        "--pool",
+        pool,
+        "--type",
+        "process",
+        "--name",
+        name,
+        "--limit",
+        str(limit),
+        "--with-healthcheck",
+    ]
 
 
 @contextmanager

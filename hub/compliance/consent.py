@@ -20,12 +20,35 @@ from hub.compliance.policy import LocationPolicy
 CONSENT_MAX_AGE = timedelta(days=548)  # 18 months
 
 
-def check_opt_out(channel: Channel, opted_out: bool, opted_out_at: datetime | None) -> Suppress | None:
-    """Guard 3: the contact sent STOP (or an equivalent); SMS stays off until they send START."""
+def check_opt_out(
+    channel: Channel,
+    opted_out: bool,
+    opted_out_at: datetime | None,
+    evidence: Mapping[str, Any] | None = None,
+    phone: str | None = None,
+) -> Suppress | None:
+    """Guard 3: the contact sent STOP (or an equivalent); SMS stays off until they send START.
+    Guard 8: a carrier's opt-out or dead-number report (hub.compliance.carrier) counts the same,
+    for the number it was reported for: a contact whose phone changed since may be texted."""
     if channel != "SMS" or not opted_out:
         return None
     when = f" on {opted_out_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if opted_out_at else ""
+    carrier = (evidence or {}).get("carrier")
+    if isinstance(carrier, Mapping):
+        reported_for = carrier.get("phone")
+        if reported_for and phone and _digits(reported_for) != _digits(phone):
+            return None
+        return Suppress(
+            "opt_out",
+            f"SMS to this number was suppressed{when} by a carrier report, {carrier.get('rule')}; "
+            "only the contact's START or a new phone number lifts it",
+            True,
+        )
     return Suppress("opt_out", f"the contact opted out of SMS{when}; only START re-subscribes", True)
+
+
+def _digits(phone: object) -> str:
+    return "".join(ch for ch in str(phone) if ch.isdigit())
 
 
 def check_consent(

@@ -3,9 +3,9 @@
     verdict = evaluate(check, content)   # Cleared(content, notes) | Defer(until, ...) | Suppress(...)
 
 Order (the first Suppress wins; deferrals are combined so the chosen minute satisfies all):
-  1. reachability  an SMS needs a phone number, an email an address
+  1. reachability  an SMS needs a phone number (one carriers still deliver to), an email an address
   2. dnd           guard 2, on the stored state (the sender re-checks GHL itself right before sending)
-  3. opt_out       guard 3, STOP recorded
+  3. opt_out       guard 3, STOP recorded (or guard 8, a carrier's opt-out report)
   4. consent       guard 4, recorded consent or the location's standing policy (SMS)
   5. takeover      guard 7, a reply or an agent's message since the enrollment (re)started
   6. first_message guard 5, business name + STOP wording (SMS), unsubscribe + postal address (email)
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
+from hub.compliance.carrier import undeliverable_streak
 from hub.compliance.consent import check_consent, check_opt_out
 from hub.compliance.decisions import Channel, Defer, Suppress
 from hub.compliance.dnd import check_dnd
@@ -74,6 +75,7 @@ class ContactSnapshot:
     dnd_channels: Mapping[str, str] = field(default_factory=dict)
     sms_opted_out: bool = False
     sms_opted_out_at: datetime | None = None
+    sms_opt_out_evidence: Mapping[str, Any] | None = None
     consent: Mapping[str, Any] | None = None
 
 
@@ -95,6 +97,8 @@ class SendHistory:
     sms_sent_before: bool = False
     last_opt_out_wording_at: datetime | None = None
     human: HumanActivity | None = None
+    # Delivery statuses GHL reported for the newest outbound texts to the contact, newest first.
+    sms_delivery: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +141,10 @@ def evaluate(check: SendCheck, content: Content) -> Verdict:
         return Suppress("reachability", "the contact has no phone number", failover_ok=True)
     if channel == "Email" and not (contact.email or "").strip():
         return Suppress("reachability", "the contact has no email address", failover_ok=True)
+    if channel == "SMS" and (dead := undeliverable_streak(check.history.sms_delivery)) is not None:
+        return Suppress("reachability", f"{dead.rule}; texts are skipped", failover_ok=True)
     blocked = check_dnd(channel, contact.dnd, contact.dnd_channels) or check_opt_out(
-        channel, contact.sms_opted_out, contact.sms_opted_out_at
+        channel, contact.sms_opted_out, contact.sms_opted_out_at, contact.sms_opt_out_evidence, contact.phone
     )
     if blocked is not None:
         return blocked

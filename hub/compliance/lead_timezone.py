@@ -49,7 +49,7 @@ def valid_zone(name: str | None) -> str | None:
         return None
     try:
         ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Pacific" is a tzdata folder
         return None
     return name.strip()
 

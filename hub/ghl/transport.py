@@ -35,6 +35,7 @@ from hub.ghl.endpoints import Endpoint
 from hub.ghl.error_map import error_for_status, error_for_transport, parse_rate_limit
 from hub.ghl.models import RateLimitState
 from hub.ghl.rate_limit import InProcessRateLimiter, RateLimiter
+from hub.metrics import record_ghl_rate_limited
 from hub.settings import GHLSettings
 
 log = logging.getLogger("hub.ghl")
@@ -130,6 +131,8 @@ class RequestPath:
                     exc, call=call, location_id=location_id, idempotent=endpoint.idempotent
                 ) from exc
             self._record(location_id, response)
+            if response.status_code == 429:
+                record_ghl_rate_limited(endpoint.name, location_id)
             log.debug(
                 "GHL %s location=%s -> %d in %.0f ms",
                 call,

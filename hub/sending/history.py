@@ -1,7 +1,8 @@
 """What the guards need to know from the store: the contact, the location, and earlier contact.
 
 Builds the plain-value inputs of hub.compliance.guards from rows: recent sends from the ledger
-(caps, first SMS, last STOP wording) and the latest human conversation from `messages` (takeover).
+(caps, first SMS, last STOP wording), the latest human conversation from `messages` (takeover) and
+the delivery status GHL reported for the newest texts (carrier failures, guard 8).
 An outbound message counts as human unless its `source` says automation or it is one of our own
 sends (its id is in the ledger): our own OutboundMessage echo must not pause our own workflow.
 """
@@ -21,6 +22,7 @@ from hub.sending.ledger import MAYBE_SENT
 from hub.store.models import Contact, Location, Message, SendLedgerEntry
 
 CAPPED_CHANNELS = ("SMS", "Email", "call_task")
+DELIVERY_LOOKBACK = 5  # newest outbound texts whose delivery status guard 8 looks at
 
 
 def contact_snapshot(contact: Contact) -> ContactSnapshot:
@@ -36,6 +38,7 @@ def contact_snapshot(contact: Contact) -> ContactSnapshot:
         dnd_channels=dict(contact.dnd_channels or {}),
         sms_opted_out=bool(contact.sms_opted_out),
         sms_opted_out_at=contact.sms_opted_out_at,
+        sms_opt_out_evidence=dict(contact.sms_opt_out_evidence) if contact.sms_opt_out_evidence else None,
         consent=dict(contact.consent) if contact.consent else None,
     )
 
@@ -51,9 +54,11 @@ def location_snapshot(location: Location) -> LocationSnapshot:
     )
 
 
-def send_history(session: Session, location_id: str, contact_id: str, *, now: datetime) -> SendHistory:
+def send_history(
+    session: Session, location_id: str, contact_id: str, *, now: datetime, channel: str | None = None
+) -> SendHistory:
     """Recent sends (for caps), whether an SMS ever went out, the last STOP wording, the latest
-    human conversation."""
+    human conversation, and (for a text, `channel` SMS or None) the newest delivery reports."""
     horizon = now - max(WINDOW, OPT_OUT_REPEAT) - timedelta(days=1)
     rows = session.scalars(
         sa.select(SendLedgerEntry).where(
@@ -88,6 +93,25 @@ def send_history(session: Session, location_id: str, contact_id: str, *, now: da
         sms_sent_before=bool(sms_before),
         last_opt_out_wording_at=max(wording) if wording else None,
         human=latest_human_activity(session, location_id, contact_id),
+        sms_delivery=sms_delivery(session, location_id, contact_id) if channel in ("SMS", None) else (),
+    )
+
+
+def sms_delivery(session: Session, location_id: str, contact_id: str) -> tuple[str | None, ...]:
+    """GHL's delivery status of the newest outbound texts to the contact, newest first (guard 8:
+    hub.compliance.carrier.undeliverable_streak reads them)."""
+    return tuple(
+        session.scalars(
+            sa.select(Message.status)
+            .where(
+                Message.location_id == location_id,
+                Message.contact_id == contact_id,
+                Message.direction == "outbound",
+                Message.channel == "SMS",
+            )
+            .order_by(Message.occurred_at.desc())
+            .limit(DELIVERY_LOOKBACK)
+        )
     )
 
 
@@ -103,8 +127,12 @@ def latest_human_activity(session: Session, location_id: str, contact_id: str) -
         .order_by(Message.occurred_at.desc())
         .limit(1)
     ).first()
+    # Our own sends to this contact (their echoes are automation, not an agent). Scoped to the
+    # contact: the location's whole ledger would make every send cost more as the ledger grows.
     ours = sa.select(SendLedgerEntry.ghl_message_id).where(
-        SendLedgerEntry.location_id == location_id, SendLedgerEntry.ghl_message_id.is_not(None)
+        SendLedgerEntry.location_id == location_id,
+        SendLedgerEntry.contact_id == contact_id,
+        SendLedgerEntry.ghl_message_id.is_not(None),
     )
     agent = session.execute(
         sa.select(Message.occurred_at, Message.channel)

@@ -5,8 +5,9 @@ A ledger row is uncertain when GHL timed out or answered 5xx after the request l
 no live worker). GHL echoes every message it sends as an OutboundMessage webhook (ghl-api.md §1.4),
 which the lead-state processor stores in `messages`; a row whose echo is found (same contact and
 channel, same text, sent after the reservation, not claimed by another row) becomes `sent` with the
-echo's message id. A row with no echo stays `unknown` and is listed for a person: it counts as a
-possible send for caps and is never retried (COMPLIANCE.md guard 9). There is no GHL endpoint in our
+echo's message id. A row with no echo stays `unknown`: it counts as a possible send for caps and is
+never retried (COMPLIANCE.md guard 9); once GHL's webhook retries are surely over it is flagged for
+a person (hub.sending.dead_letters, `hub workflows dead-letters`). There is no GHL endpoint in our
 client to search a conversation's messages yet; the echo is the lookup.
 """
 
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.sending.audit import record
+from hub.sending.dead_letters import flag_for_review
 from hub.sending.ledger import settle
 from hub.store.models import Message, SendLedgerEntry
 
@@ -38,6 +40,7 @@ class ReconcileReport:
     confirmed: list[int] = field(default_factory=list)  # ledger ids now `sent`
     still_unknown: list[int] = field(default_factory=list)
     abandoned_reservations: list[int] = field(default_factory=list)  # reserved -> unknown
+    needs_review: list[int] = field(default_factory=list)  # unknown rows flagged for a person now
 
 
 def find_echo(session: Session, entry: SendLedgerEntry) -> Message | None:
@@ -116,6 +119,8 @@ def resolve(
             _audit(session, entry, "workflow_send_unknown", reason, now)
     else:
         report.still_unknown.append(entry.id)
+    if flag_for_review(session, entry, now):
+        report.needs_review.append(entry.id)
     return "unknown"
 
 

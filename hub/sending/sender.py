@@ -7,6 +7,11 @@ Outcomes: `sent`, `unknown` (GHL may have sent it: never retried, reconciled lat
 (this slot was already sent or is uncertain: nothing done), `deferred` (guards or a transient GHL
 failure where nothing left: try at `until`), `suppressed` (a guard said no; `failover_ok` when
 another channel may try), `failed` (GHL refused the request: dead letter with GHL's reason).
+
+A refusal of a text that names a carrier block (hub.compliance.carrier: 21610 unsubscribed
+recipient, a landline, ...) is not a failure of the workflow but a fact about the number: the
+contact's SMS is suppressed like a STOP (`sms_opted_out`, with the carrier's reason as evidence),
+the slot is `suppressed`, and every later text to that number is skipped by guard 3 with that reason.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from hub.compliance.carrier import CarrierBlock, classify_refusal
+from hub.compliance.consent import check_opt_out
 from hub.compliance.decisions import Channel, Defer, Suppress
 from hub.compliance.dnd import check_fresh_dnd
 from hub.compliance.first_message import has_opt_out_wording
@@ -99,7 +106,7 @@ def send(
         contact=contact_snapshot(contact),
         location=location_snapshot(location),
         policy=policy,
-        history=send_history(session, location.id, contact.id, now=now),
+        history=send_history(session, location.id, contact.id, now=now, channel=request.channel),
         limits=request.limits,
         since=request.since,
     )
@@ -194,6 +201,9 @@ def _call(
         session.commit()
         return SendOutcome("unknown", reason)
     except (GHLValidationError, GHLNotFoundError) as exc:
+        block = classify_refusal(exc.detail) if isinstance(content, SmsContent) else None
+        if isinstance(exc, GHLValidationError) and block is not None:
+            return _carrier_block(session, request, entry_id, block, contact=contact, now=now)
         reason = f"GHL refused the request ({exc.status}): {exc}"
         settle(session, entry_id, "failed", now=now, reason=reason)
         _audit(session, "workflow_send_failed", request, now, reason=reason, ledger_id=entry_id)
@@ -215,6 +225,49 @@ def _call(
     )
     session.commit()
     return SendOutcome("sent", "; ".join(cleared.notes), ghl_id=ghl_id)
+
+
+def _carrier_block(
+    session: Session,
+    request: SendRequest,
+    entry_id: int,
+    block: CarrierBlock,
+    *,
+    contact: Contact,
+    now: datetime,
+) -> SendOutcome:
+    """GHL refused a text because of the number (guard 8): suppress SMS for the contact like a STOP,
+    for this number; nothing was sent, so the slot is `suppressed` and another channel may try."""
+    reason = f"opt_out: GHL refused the text, {block.rule}; SMS to this number is now suppressed"
+    settle(session, entry_id, "suppressed", now=now, reason=reason)
+    evidence = contact.sms_opt_out_evidence
+    blocked = check_opt_out("SMS", contact.sms_opted_out, contact.sms_opted_out_at, evidence, contact.phone)
+    if blocked is None:  # not opted out yet, or only for a number the contact no longer has
+        contact.sms_opted_out, contact.sms_opted_out_at = True, now
+        contact.sms_opt_out_evidence = {
+            "action": "opt_out",
+            "rule": block.rule,
+            "at": now.isoformat(),
+            "ledger_id": entry_id,
+            "carrier": {"kind": block.kind, "code": block.code, "rule": block.rule, "phone": contact.phone},
+        }
+        record(
+            session,
+            contact.location_id,
+            contact.id,
+            "sms_suppressed_by_carrier",
+            now=now,
+            guard="opt_out",
+            rule=block.rule,
+            carrier_kind=block.kind,
+            code=block.code,
+            ledger_id=entry_id,
+        )
+    _audit(
+        session, "workflow_send_suppressed", request, now, guard="opt_out", reason=reason, ledger_id=entry_id
+    )
+    session.commit()
+    return SendOutcome("suppressed", reason, failover_ok=True, guard="opt_out")
 
 
 def _perform(

@@ -4,6 +4,10 @@ A buyer's website views and saves are drawn from listings weighted by closeness 
 latent budget (log-price distance), bedrooms, property type and preferred areas, so that property
 matching can later be learned from the interaction log. Some listings come on the market during
 the window (`listed_day` > 0); a lead can only see a listing once it is listed.
+
+`taste_weight` is that latent pick weight; `latent_affinity` evaluates it for any buyer × listing
+pairs from saved simulation files — the oracle a property-matching model is scored against
+(docs/matching.md).
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
 
 from hub.simulator.geography import Metro
 
 if TYPE_CHECKING:
     from hub.simulator.world import Market
 
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 PROPERTY_TYPES = ("Single Family Residence", "Townhouse", "Condominium")
 _TYPE_PRICE = np.array([1.0, 0.88, 0.78])
 _BEDS = (np.arange(2, 7), np.arange(2, 5), np.arange(1, 4))
@@ -173,16 +181,80 @@ class ListingIndex:
         return bisect.bisect_right(self.listed_day, day)
 
 
+def taste_weight(
+    log_price: FloatArray,
+    beds: FloatArray,
+    same_kind: BoolArray,
+    in_area: BoolArray,
+    *,
+    log_budget: FloatArray | float,
+    beds_pref: FloatArray | float,
+) -> FloatArray:
+    """How strongly a lead is drawn to a listing (the latent truth behind views, saves, showings).
+
+    exp(−½((ln price − ln budget)/0.18)²) × exp(−0.9·|beds − beds_pref|) × (1 if the property
+    type matches else 0.25) × (1 if in a preferred area else 0.04); arrays broadcast, so the same
+    function weighs one lead's whole inventory (`Taste`) or any buyer × listing pairs (the
+    matching oracle, `latent_affinity`).
+    """
+    price_fit = np.exp(-0.5 * ((log_price - log_budget) / 0.18) ** 2)
+    beds_fit = np.exp(-0.9 * np.abs(beds - beds_pref))
+    kind_fit = np.where(same_kind, 1.0, 0.25)
+    area_fit = np.where(in_area, 1.0, 0.04)
+    weight: FloatArray = price_fit * beds_fit * kind_fit * area_fit
+    return weight
+
+
+def latent_affinity(
+    buyers: pd.DataFrame,
+    listings: pd.DataFrame,
+    buyer_index: NDArray[np.int64],
+    listing_index: NDArray[np.int64],
+) -> FloatArray:
+    """The true `taste_weight` of each (buyer, listing) pair, from saved simulation files.
+
+    `buyers` has the oracle's per-lead columns `budget`, `beds`, `property_type` and `areas`
+    (comma-joined area names, as in oracle.parquet); `listings` has `list_price`, `bedrooms`
+    (or `bedrooms_total`), `property_type` (or `property_sub_type`) and `city`. Pair i is
+    (buyers.iloc[buyer_index[i]], listings.iloc[listing_index[i]]); vectorised over the pairs.
+    Only meaningful for a buyer and a listing of the same location (areas are named per metro).
+    """
+    beds_column = "bedrooms" if "bedrooms" in listings.columns else "bedrooms_total"
+    type_column = "property_type" if "property_type" in listings.columns else "property_sub_type"
+    cities, city_code = np.unique(listings["city"].astype(str).to_numpy(), return_inverse=True)
+    position = {name: j for j, name in enumerate(cities.tolist())}
+    # A (buyer × city) membership table: tiny (a metro has a handful of areas), built once.
+    wants = np.zeros((len(buyers), len(cities)), dtype=bool)
+    for row, areas in enumerate(buyers["areas"].astype(str).tolist()):
+        for name in areas.split(","):
+            if name in position:
+                wants[row, position[name]] = True
+    weight = taste_weight(
+        np.log(listings["list_price"].to_numpy(dtype=float))[listing_index],
+        listings[beds_column].to_numpy(dtype=float)[listing_index],
+        listings[type_column].astype(str).to_numpy()[listing_index]
+        == buyers["property_type"].astype(str).to_numpy()[buyer_index],
+        wants[buyer_index, city_code[listing_index]],
+        log_budget=np.log(buyers["budget"].to_numpy(dtype=float))[buyer_index],
+        beds_pref=buyers["beds"].to_numpy(dtype=float)[buyer_index],
+    )
+    return weight
+
+
 class Taste:
     """One lead's latent listing preferences as cumulative pick weights over a `ListingIndex`."""
 
     def __init__(self, index: ListingIndex, budget: float, beds: int, kind: int, markets: list[int]) -> None:
-        price_fit = np.exp(-0.5 * ((index.log_price - np.log(budget)) / 0.18) ** 2)
-        beds_fit = np.exp(-0.9 * np.abs(index.beds - beds))
-        kind_fit = np.where(index.kind == kind, 1.0, 0.25)
-        area_fit = np.where(np.isin(index.market, markets), 1.0, 0.04)
+        weight = taste_weight(
+            index.log_price,
+            index.beds,
+            index.kind == kind,
+            np.isin(index.market, markets),
+            log_budget=float(np.log(budget)),
+            beds_pref=beds,
+        )
         self.index = index
-        self.cumulative = np.cumsum(price_fit * beds_fit * kind_fit * area_fit + 1e-9).tolist()
+        self.cumulative = np.cumsum(weight + 1e-9).tolist()
 
     def liked(self, day: int, u: float) -> Listing | None:
         """A listing the lead is drawn to on `day` (weighted by fit), None if nothing is listed yet."""

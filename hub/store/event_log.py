@@ -147,6 +147,27 @@ def append_events(session: Session, deliveries: Sequence[RawDelivery]) -> int:
     return _insert_sqlite(connection, ordered)
 
 
+def append_new(session: Session, deliveries: Sequence[RawDelivery]) -> set[str]:
+    """Like `append_events`, but return the delivery keys that were new (the receiver's group
+    commit answers each waiting request "accepted" or "duplicate" from this set).
+
+    Multi-row VALUES with RETURNING on both dialects: the batches here are the few dozen
+    deliveries that arrived during one commit, where the statement count matters less than knowing
+    exactly which keys went in.
+    """
+    if not deliveries:
+        return set()
+    received_at = utcnow()
+    rows: dict[str, dict[str, Any]] = {}
+    for delivery in deliveries:
+        rows.setdefault(delivery.delivery_key, _row(delivery, received_at))
+    ordered = [rows[key] for key in sorted(rows)]  # key order: see append_events
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.delivery_key])
+    return set(connection.execute(stmt.returning(_EVENTS.c.delivery_key), ordered).scalars())
+
+
 def append_event(session: Session, delivery: RawDelivery) -> bool:
     """Insert one delivery; True if it was new, False if its key was already in the log."""
     return append_events(session, [delivery]) == 1

@@ -6,7 +6,9 @@ Language: hub.workflows.definition / steps (pydantic), loader (YAML with file:li
 schema (JSON Schema), conditions (simpleeval), templates (sandboxed Jinja2), preview.
 Runtime: triggers + reactions (+ intake.handle_events), enrollment (versions, pinning, hold/resume),
 migration (opt-in version moves), runner (steps), dispatch (claims + at-most-once sends through
-hub.sending and the guards of hub.compliance). docs/workflows.md is the language reference.
+hub.sending and the guards of hub.compliance). Dry runs: simulate (the real engine on an in-memory
+store and a virtual clock, GHL replaced by dry_run_ghl's recorder) returns a timeline.
+docs/workflows.md is the language reference.
 """
 
 from __future__ import annotations

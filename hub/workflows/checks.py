@@ -22,6 +22,7 @@ from hub.workflows.steps import (
     Goal,
     NotifyAgent,
     SendEmail,
+    SendListingAlert,
     SendSms,
     StepBase,
     Wait,
@@ -97,6 +98,8 @@ def _check_step(step: StepBase, base: Path, workflow_id: str) -> list[Finding]:
         found += _templates(step.html, (*base, "html"), html=True)
         if step.fallback_sms:
             found += _templates(step.fallback_sms, (*base, "fallback_sms"))
+    elif isinstance(step, SendListingAlert) and step.intro:
+        found += _templates(step.intro, (*base, "intro"))
     elif isinstance(step, CreateCallTask):
         found += _templates(step.title, (*base, "title"))
         if step.body:

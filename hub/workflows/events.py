@@ -2,7 +2,8 @@
 
 One vocabulary serves triggers, goals, exit rules and waits. Names are GHL's event types
 (ghl-api.md §1.2) where one exists, so an author who knows GHL knows these; ours are
-`ListingInteraction` (website/IDX events), `ScoreChanged` / `TierChanged` (the models),
+`ListingInteraction` (website/IDX events), `NewListingMatches` (match_listings found listings
+new to the lead), `ScoreChanged` / `TierChanged` (the models),
 `SmsOptedOut` / `SmsOptedIn` (guard 3) and, for triggers only, `NoInboundReply` (a schedule).
 Conditions read an event's fields as `event.<field>`; naming a field the type does not have is a
 load-time error, and a field a delivery did not carry reads as None.
@@ -35,6 +36,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "TaskComplete": ("title", "assigned_to"),
     "LCEmailStats": ("kind", "url"),
     "ListingInteraction": ("kind", "listing_id", "price", "city", "postal_code", "address"),
+    "NewListingMatches": ("count", "top_listing_id", "top_score"),
     "ScoreChanged": ("model", "probability", "previous", "tier", "previous_tier"),
     "TierChanged": ("model", "probability", "previous", "tier", "previous_tier"),
     "SmsOptedOut": ("body",),

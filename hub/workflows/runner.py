@@ -23,6 +23,7 @@ from hub.workflows.actions import run_enroll, run_exit, run_move_stage, run_noti
 from hub.workflows.enrollment import finish, hold, pinned_definition
 from hub.workflows.execution import EngineDeps, Go, Hold, Sleep, StepContext, Transition
 from hub.workflows.flow_control import run_ab_split, run_branch, run_goal, run_wait
+from hub.workflows.listing_alert import run_listing_alert
 from hub.workflows.messaging import run_call_task, run_message
 from hub.workflows.steps import (
     END,
@@ -37,6 +38,7 @@ from hub.workflows.steps import (
     NotifyAgent,
     RemoveTag,
     SendEmail,
+    SendListingAlert,
     SendSms,
     Wait,
     Webhook,
@@ -49,6 +51,7 @@ RETRY_CONFIG = timedelta(minutes=15)
 HANDLERS: dict[type[Any], Callable[[StepContext, Any], Transition]] = {
     SendSms: run_message,
     SendEmail: run_message,
+    SendListingAlert: run_listing_alert,
     CreateCallTask: run_call_task,
     Wait: run_wait,
     Branch: run_branch,

@@ -67,6 +67,27 @@ class SendEmail(StepBase):
     )
 
 
+class SendListingAlert(StepBase):
+    """Send the lead their best new listing matches (from `match_listings`): a short list by SMS or
+    cards by email, through the normal send path (every compliance guard applies). A listing is
+    never alerted to the same lead twice; the step is skipped when there is nothing new or the lead
+    already had `max_per_week` alerts in the last 7 days."""
+
+    type: Literal["send_listing_alert"]
+    channel: Literal["SMS", "Email"] = Field("SMS", description="Channel to try first.")
+    max_listings: int = Field(3, ge=1, le=10, description="Listings named in one alert.")
+    max_per_week: int = Field(
+        2, ge=1, le=7, description="Alerts a lead may get in any 7 days, from any workflow."
+    )
+    min_score: float | None = Field(None, ge=0, description="Leave out matches scoring below this.")
+    intro: str | None = Field(None, description="Jinja2 template of the first line.")
+    listing_url: str | None = Field(
+        None,
+        pattern=r"^https?://\S*\{listing_id\}\S*$",
+        description="Link to each listing; `{listing_id}` is replaced, e.g. https://site/l/{listing_id}.",
+    )
+
+
 class CreateCallTask(StepBase):
     """A GHL task for an agent to call the lead, due inside the lead's calling hours."""
 
@@ -196,6 +217,7 @@ class ExitWorkflow(StepBase):
 Step = Annotated[
     SendSms
     | SendEmail
+    | SendListingAlert
     | CreateCallTask
     | Wait
     | Branch
@@ -215,6 +237,7 @@ STEP_MODELS: dict[str, type[StepBase]] = {
     for model in (
         SendSms,
         SendEmail,
+        SendListingAlert,
         CreateCallTask,
         Wait,
         Branch,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 from hub.errors import TrainingDataError
 from ml.features.block import Block
 from ml.features.columns import profile_columns, to_ms
-from ml.features.events import FloatArray, prepare
+from ml.features.events import FloatArray, LeadArrays, prepare
 from ml.features.registry import FEATURE_NAMES, compute_all
 
 KEY_COLUMNS = ("location_id", "contact_id", "cutoff")
@@ -79,13 +79,36 @@ def build_features(
     return pd.concat([keys, pd.DataFrame(values, columns=list(FEATURE_NAMES))], axis=1)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_ONE_SAMPLE = np.zeros(1, dtype=np.int64)
+
+
+def moment_ms(moment: datetime) -> int:
+    """A moment as epoch milliseconds, exactly as `to_ms` floors it (naive means UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // _MS
+
+
+def prepare_lead(lead_events: pd.DataFrame, profile: pd.Series | Mapping[str, Any]) -> LeadArrays:
+    """One lead's timeline rows and profile as arrays, ready to give features at any moment.
+
+    This is the part of the online path that reads the frame (pandas); a service keeps the result
+    per lead and redoes it when the lead's events change, so scoring itself is numpy only."""
+    return prepare(lead_events, profile_columns(profile))
+
+
+def feature_vector_at(arrays: LeadArrays, as_of: datetime) -> FloatArray:
+    """Features of a prepared lead (`prepare_lead`) as of `as_of`, in FEATURE_NAMES order."""
+    values = compute_all(Block(arrays, _ONE_SAMPLE, np.array([moment_ms(as_of)], dtype=np.int64)))
+    return np.array([values[name][0] for name in FEATURE_NAMES], dtype=np.float64)
+
+
 def lead_feature_vector(
     lead_events: pd.DataFrame, profile: pd.Series | Mapping[str, Any], as_of: datetime
 ) -> FloatArray:
     """Online features of one lead as of `as_of`, as one float64 vector in FEATURE_NAMES order."""
-    arrays = prepare(lead_events, profile_columns(profile))
-    values = compute_all(Block(arrays, np.zeros(1, dtype=np.int64), to_ms([as_of])))
-    return np.array([values[name][0] for name in FEATURE_NAMES], dtype=np.float64)
+    return feature_vector_at(prepare_lead(lead_events, profile), as_of)
 
 
 def features_for_lead(

@@ -3,11 +3,20 @@ and what the lead does with our e-mails."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ml.features.block import Block, ratio
 from ml.features.events import FloatArray
 from ml.features.feature import Feature
+from ml.intent import BROWSING, EVALUATING, READY, STALLING
 
 _IN = "InboundMessage"
+_INTENT_LABELS = {
+    STALLING: "as putting it off",
+    BROWSING: "as browsing",
+    EVALUATING: "as asking about a specific home",
+    READY: "as ready to tour, offer or list",
+}
 _OUT = "OutboundMessage"
 FEATURES = (
     Feature(
@@ -159,12 +168,71 @@ FEATURES = (
         zero="no stalling messages this month",
     ),
     Feature(
+        "last_message_intent",
+        "Intent level of the lead's latest message that says something about intent (ml.intent): "
+        "0 stalling, 1 browsing, 2 asking about a home, 3 ready to tour / offer / list.",
+        "latest",
+        _IN + " (body wording)",
+        "their latest message reads {label}",
+        labels=_INTENT_LABELS,
+        missing="none of their messages says how ready they are",
+    ),
+    Feature(
+        "mean_message_intent_7d",
+        "Mean intent level (0-3) of the lead's messages in the last 7 days.",
+        "7 d",
+        _IN + " (body wording)",
+        "their messages this week average intent {value:1f} of 3",
+        missing="no telling messages in the last 7 days",
+    ),
+    Feature(
+        "days_since_ready_message",
+        "Days since the lead last asked to tour, offer or list (intent level 3).",
+        "ever",
+        _IN + " (body wording)",
+        "asked to tour, offer or list {value:days} ago",
+        missing="has never asked to tour, offer or list",
+    ),
+    Feature(
+        "days_since_evaluating_message",
+        "Days since the lead last asked about a specific home or the deal (intent level 2 or 3).",
+        "ever",
+        _IN + " (body wording)",
+        "asked about a specific home {value:days} ago",
+        missing="has never asked about a specific home",
+    ),
+    Feature(
+        "days_since_stalling_message",
+        'Days since the lead last put us off (intent level 0: "not now", "maybe next year").',
+        "ever",
+        _IN + " (body wording)",
+        "put us off {value:days} ago",
+        missing="has never put us off",
+    ),
+    Feature(
         "inbound_chars_mean_30d",
         "Mean length in characters of the lead's messages in the last 30 days.",
         "30 d",
         _IN + " (body)",
         "writes {value:int}-character messages on average",
         missing="no messages in the last 30 days",
+    ),
+    Feature(
+        "days_since_last_email_open",
+        "Days since the lead last opened one of our e-mails (includes machine opens).",
+        "ever",
+        "LCEmailStats opened",
+        "last opened one of our e-mails {value:days} ago",
+        missing="has never opened one of our e-mails",
+    ),
+    Feature(
+        "agent_calls_answered_share_30d",
+        "Share of our agents' calls in the last 30 days that the lead picked up.",
+        "30 d",
+        _OUT + " (Call status completed / voicemail)",
+        "picked up {value:pct} of our calls this month",
+        zero="picked up none of our calls this month",
+        missing="we did not call them in the last 30 days",
     ),
     Feature(
         "email_opens_7d",
@@ -201,6 +269,8 @@ def compute(b: Block) -> dict[str, FloatArray]:
     in_30, out_30 = b.count(msg_in & d30), b.count(msg_out & d30)
     last_in = b.last_time(msg_in)
     after_last_in = b.at > last_in[b.seg]
+    intent = b.col("intent").astype(float)
+    telling = msg_in & ~np.isnan(intent)
     return {
         "sms_replies_1d": b.count(msg_in & sms & d1),
         "sms_replies_7d": b.count(msg_in & sms & d7),
@@ -220,7 +290,16 @@ def compute(b: Block) -> dict[str, FloatArray]:
         "outbound_since_last_reply": b.count(msg_out & after_last_in),
         "high_intent_messages_30d": b.count(b.mask("high_intent") & d30),
         "low_intent_messages_30d": b.count(b.mask("low_intent") & d30),
+        "last_message_intent": b.last_value(intent, telling),
+        "mean_message_intent_7d": b.mean(intent, telling & d7),
+        "days_since_ready_message": b.days_since(b.last_time(telling & (intent >= READY))),
+        "days_since_evaluating_message": b.days_since(b.last_time(telling & (intent >= EVALUATING))),
+        "days_since_stalling_message": b.days_since(b.last_time(telling & (intent <= STALLING))),
         "inbound_chars_mean_30d": b.mean(b.col("body_chars").astype(float), msg_in & d30),
+        "days_since_last_email_open": b.days_since(b.last_time(b.mask("email_opened"))),
+        "agent_calls_answered_share_30d": ratio(
+            b.count(b.mask("call_answered") & d30), b.count(b.mask("call_out") & d30)
+        ),
         "email_opens_7d": b.count(b.mask("email_opened") & d7),
         "email_open_rate_30d": ratio(
             b.count(b.mask("email_opened") & d30), b.count(b.mask("email_delivered") & d30)

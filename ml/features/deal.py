@@ -136,6 +136,14 @@ FEATURES = (
         zero="can be e-mailed",
     ),
     Feature(
+        "opted_out_now",
+        "1 if the lead's latest opt-out or opt-in text was an opt-out (STOP, 'wrong number', ...).",
+        "latest",
+        "InboundMessage classified by hub.compliance.opt_out",
+        "has opted out of texts",
+        zero="has not opted out of texts",
+    ),
+    Feature(
         "opt_out_texts",
         "Opt-out texts (STOP, 'wrong number', ...) received so far.",
         "ever",
@@ -152,6 +160,7 @@ def compute(b: Block) -> dict[str, FloatArray]:
     upcoming = created & (b.col("appt_start") > b.row_cutoff) & ~cancelled_by_cutoff
     opp = b.mask("opp")
     every_row = np.ones(len(b.rows), dtype=bool)
+    opted_out = np.where(b.mask("opt_out"), 1.0, np.where(b.mask("opt_in"), 0.0, -1.0))
     return {
         "appointments_booked_total": b.count(created),
         "appointments_showed": b.count(b.mask("appt_showed")),
@@ -168,5 +177,6 @@ def compute(b: Block) -> dict[str, FloatArray]:
         "won_before": (b.count(b.mask("won")) > 0).astype(float),
         "dnd_sms": b.last_value(b.col("dnd_sms").astype(float), every_row, default=0.0),
         "dnd_email": b.last_value(b.col("dnd_email").astype(float), every_row, default=0.0),
+        "opted_out_now": b.last_value(opted_out, opted_out >= 0, default=0.0),
         "opt_out_texts": b.count(b.mask("opt_out")),
     }

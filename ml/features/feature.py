@@ -78,7 +78,8 @@ class _Context(dict[str, object]):
 
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """One documented feature. `window` is "1 d", "7 d", "30 d", "ever", "latest" or "profile"."""
+    """One documented feature. `window` is "1 d", "3 d", "7 d", "30 d", "decayed" (every event,
+    weighted by recency), "ever", "latest" or "profile"."""
 
     name: str
     meaning: str

@@ -35,6 +35,11 @@ async def _deployments() -> dict[str, object]:
         return {f"{flows[d.flow_id]}/{d.name}": d for d in deployments}
 
 
+async def _triggering_events() -> set[str]:
+    async with get_client() as client:
+        return {event for a in await client.read_automations() for event in getattr(a.trigger, "expect", ())}
+
+
 def test_every_flow_deploys_with_its_schedule_or_trigger(prefect_server: None) -> None:
     pool = _prefect("work-pool", "create", "hub-local", "--type", "process", "--overwrite")
     assert pool.returncode == 0, pool.stdout + pool.stderr
@@ -47,7 +52,11 @@ def test_every_flow_deploys_with_its_schedule_or_trigger(prefect_server: None) -
         "train-churn-model/nightly",
         "churn-scan/hourly",
         "score-leads/after-promotion",
+        "match-listings/daily",
     }
     assert expected <= set(deployments)
     assert deployments["churn-scan/hourly"].schedules  # type: ignore[attr-defined]
     assert deployments["train-lead-model/nightly"].description  # type: ignore[attr-defined]
+    # Daily, and again after every listings import (the event `hub listings import` emits).
+    assert deployments["match-listings/daily"].schedules  # type: ignore[attr-defined]
+    assert "hub.listings.imported" in asyncio.run(_triggering_events())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -45,7 +46,8 @@ def test_there_are_at_least_50_documented_features() -> None:
     assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
     for feature in FEATURES:
         assert feature.meaning and feature.sources and feature.phrase, feature.name
-        assert feature.window in {"1 d", "7 d", "30 d", "ever", "latest", "profile"}, feature.name
+        windows = {"1 d", "3 d", "7 d", "30 d", "decayed", "ever", "latest", "profile"}
+        assert feature.window in windows, feature.name
 
 
 @pytest.mark.parametrize(
@@ -78,6 +80,19 @@ def test_there_are_at_least_50_documented_features() -> None:
         ("automated_outbound_30d", 1),
         ("high_intent_messages_30d", 1),
         ("low_intent_messages_30d", 1),
+        # Intent levels (ml.intent): "still available?" 2, "tour it Saturday?" 3, "maybe next year" 0.
+        ("last_message_intent", 0),
+        ("mean_message_intent_7d", 5 / 3),
+        ("days_since_ready_message", 11 / 24),
+        ("days_since_evaluating_message", 11 / 24),
+        ("days_since_stalling_message", 10 / 24),
+        ("engagements_3d", 6),
+        # Ages in days of the six engagements: 2.5, 1.5, 1.5 - 1/24, 1.5 - 2/24, 11/24, 10/24.
+        (
+            "engagement_decayed_2d",
+            sum(math.exp(-age / 2) for age in (2.5, 1.5, 1.5 - 1 / 24, 1.5 - 2 / 24, 11 / 24, 10 / 24)),
+        ),
+        ("opted_out_now", 0),
         ("appointments_booked_total", 1),
         ("upcoming_appointment", 1),
         ("inbound_share_30d", 0.5),
@@ -94,6 +109,33 @@ def test_unknown_values_are_nan_not_zero(values: dict[str, float]) -> None:
     assert math.isnan(values["email_response_hours"])  # they never answered an e-mail
     assert math.isnan(values["stage_position"])  # no opportunity in the stream
     assert math.isnan(values["budget"])
+    assert math.isnan(values["agent_calls_answered_share_30d"])  # we never called
+    assert math.isnan(values["days_since_last_email_open"])
+
+
+def test_opted_out_now_follows_the_latest_consent_text() -> None:
+    stream = [
+        make_contact(),
+        make_message(at(days=1), body="STOP"),
+        make_message(at(days=2), body="START"),
+        make_message(at(days=3), body="stop texting me"),
+    ]
+    timeline = build_timeline(stream)
+    profile = timeline.profiles.iloc[0]
+    opted = [
+        features_for_lead(timeline.events, profile, at(days=n, hours=1))["opted_out_now"] for n in range(4)
+    ]
+    assert opted == [0, 1, 0, 1]
+
+
+def test_agent_calls_answered_share_counts_picked_up_calls() -> None:
+    stream = [make_contact()]
+    for hour, status in ((1, "completed"), (2, "voicemail"), (3, "voicemail"), (4, "completed")):
+        call = make_message(at(days=1, hours=hour), inbound=False, channel=d.Channel.CALL, body="")
+        stream.append(call._replace(event=replace(call.event, status=status)))
+    timeline = build_timeline(stream)
+    values = features_for_lead(timeline.events, timeline.profiles.iloc[0], at(days=2))
+    assert values["agent_calls_answered_share_30d"] == 0.5
 
 
 def test_cancelled_appointment_is_not_upcoming_once_the_cancellation_is_known() -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hub.errors import ModelError
-from ml.features import BY_NAME, FEATURE_NAMES, features_for_lead
+from ml.features import BY_NAME, FEATURE_NAMES, features_for_lead, prepare_lead
 from ml.registry import ModelRegistry, promote_if_better
 from ml.scoring import CHURN_INTERVENTIONS, LeadScorer
 from ml.timeline import Timeline
@@ -47,6 +47,23 @@ def test_single_lead_score_matches_the_model(
         assert all(r.impact > 0 for r in score.risk_factors)
         assert all(r.impact < 0 for r in score.protective_factors)
         assert len(score.reasons) == 3
+
+
+def test_a_prepared_lead_scores_exactly_as_its_rows(
+    registry: ModelRegistry, churn_result: TrainingResult, timeline: Timeline
+) -> None:
+    """The numpy-only online path (prepare once, score at any moment) gives the same score,
+    reasons and words as scoring from the lead's timeline rows, at every moment."""
+    scorer = LeadScorer.from_registry(registry, "churn-7d")
+    by_lead = dict(tuple(timeline.events.groupby("contact_id")))
+    profiles = timeline.profiles.set_index("contact_id", drop=False)
+    for _, row in _leads(churn_result, 10).iterrows():
+        rows, profile = by_lead[row["contact_id"]], profiles.loc[row["contact_id"]]
+        prepared = prepare_lead(rows, profile)
+        for moment in (row["cutoff"], row["cutoff"] - pd.Timedelta(days=3, minutes=7)):
+            from_rows = scorer.score_lead(rows, profile, moment)
+            # repr: exact floats, and a NaN feature value compares equal to itself (== would not).
+            assert repr(scorer.score_prepared(prepared, moment)) == repr(from_rows)
 
 
 def test_reasons_are_plain_words_about_the_leads_own_values(

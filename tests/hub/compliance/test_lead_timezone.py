@@ -12,6 +12,7 @@ from hub.compliance.lead_timezone import (
     state_code,
     state_for_phone,
     state_for_postal_code,
+    valid_zone,
 )
 
 
@@ -104,3 +105,9 @@ def test_state_names_and_codes_are_normalised() -> None:
     assert state_code(" new   york ") == "NY"
     assert state_code("tx") == "TX"
     assert state_code("Ontario") is None
+
+
+def test_a_zone_folder_name_is_not_a_zone() -> None:
+    # "Pacific" is a folder of tzdata: ZoneInfo raises IsADirectoryError, not ZoneInfoNotFoundError.
+    assert valid_zone("Pacific") is None and valid_zone("America") is None
+    assert valid_zone(" America/Los_Angeles ") == "America/Los_Angeles"

@@ -203,6 +203,7 @@ def test_the_shipped_templates_are_all_valid() -> None:
         "re_engagement",
         "showing_follow_up",
         "long_term_nurture",
+        "open_house_followup",
     } <= names
 
 

@@ -1,0 +1,54 @@
+"""`hub task-worker`: serves the event-processing background task, optionally with a status endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import uvicorn
+from prefect.task_worker import StopTaskWorker, TaskWorker, create_status_server
+from prefect.task_worker import serve as serve_tasks
+
+
+def serve(task: Any, *, limit: int, status_port: int | None) -> None:
+    """Run `task` for the Prefect server at PREFECT_API_URL, at most `limit` runs at a time.
+
+    With `status_port`, Prefect's task-worker status app answers `GET /status` on 127.0.0.1 (the
+    stack's health check). Not through Prefect's `serve(status_server_port=…)`: in 3.9.1 it crashes at
+    start (its uvicorn config re-applies logging, which flushes Prefect's API log handler from the
+    event loop). Worker and status server run on an event loop in a thread, as Prefect's own `serve`
+    runs the worker, so neither takes over the process's signal handlers: SIGTERM ends the worker at
+    once, as it does without a status port; an interrupted batch rolls back and the API's sweep
+    re-kicks its location.
+    """
+    if status_port is None:
+        serve_tasks(task, limit=limit)
+        return
+    thread = threading.Thread(
+        target=asyncio.run, args=(_serve_with_status(task, limit, status_port),), daemon=True
+    )
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)  # with a timeout, so Ctrl-C reaches this (main) thread
+
+
+async def _serve_with_status(task: Any, limit: int, port: int) -> None:
+    worker = TaskWorker(task, limit=limit)
+    config = uvicorn.Config(
+        create_status_server(worker),
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        log_level="warning",
+        log_config=None,  # keep Prefect's logging configuration (see above)
+    )
+    server = uvicorn.Server(config)
+    status = asyncio.create_task(server.serve())
+    try:
+        await worker.astart()
+    except StopTaskWorker:
+        pass
+    finally:
+        server.should_exit = True
+        await status

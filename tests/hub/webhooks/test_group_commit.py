@@ -1,0 +1,80 @@
+"""The receiver's group commit: each request answered only after its delivery is committed."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from hub.store.event_log import RawDelivery
+from hub.store.models import Event
+from hub.webhooks.group_commit import GroupCommitter, commit_deliveries
+from tests.hub.store.builders import make_delivery
+
+
+def _stored_keys(engine: Engine) -> set[str]:
+    with Session(engine) as session:
+        return set(session.scalars(sa.select(Event.delivery_key)))
+
+
+async def _store_all(committer: GroupCommitter, deliveries: list[RawDelivery]) -> list[bool | BaseException]:
+    committer.start()
+    try:
+        return await asyncio.gather(*(committer.store(d) for d in deliveries), return_exceptions=True)
+    finally:
+        await committer.stop()
+
+
+def test_concurrent_deliveries_share_commits_and_all_land(store_engine: Engine) -> None:
+    deliveries = [make_delivery() for _ in range(60)]
+    committer = GroupCommitter(partial(commit_deliveries, store_engine))
+
+    answers = asyncio.run(_store_all(committer, deliveries))
+
+    assert answers == [True] * 60
+    assert _stored_keys(store_engine) == {d.delivery_key for d in deliveries}
+    assert committer.committed == 60
+    assert committer.batches < 60  # grouped: requests that queued during a commit shared the next one
+
+
+def test_repeats_are_answered_duplicate_inside_a_batch_and_across_batches(store_engine: Engine) -> None:
+    first = make_delivery()
+    again = make_delivery(delivery_key=first.delivery_key)
+    other = make_delivery()
+    committer = GroupCommitter(partial(commit_deliveries, store_engine))
+
+    assert asyncio.run(_store_all(committer, [first, again, other])) == [True, False, True]
+    assert asyncio.run(_store_all(committer, [again])) == [False]
+    with Session(store_engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == 2
+
+
+@pytest.mark.postgres
+def test_a_delivery_the_database_refuses_fails_alone(postgres_url: str) -> None:
+    from hub.store.engine import make_engine, migrate
+
+    migrate(postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(Event.__table__))
+    # PostgreSQL's jsonb cannot hold a NUL character: a real refusal, not a simulated one.
+    poisoned = make_delivery(payload={"type": "InboundMessage", "body": "nul \u0000 here"})
+    good = [make_delivery() for _ in range(5)]
+    committer = GroupCommitter(partial(commit_deliveries, engine))
+
+    answers = asyncio.run(_store_all(committer, [*good[:2], poisoned, *good[2:]]))
+
+    assert answers[:2] == [True, True] and answers[3:] == [True, True, True]
+    assert isinstance(answers[2], sa.exc.DBAPIError)
+    assert _stored_keys(engine) == {d.delivery_key for d in good}
+    engine.dispose()
+
+
+def test_store_refuses_when_not_started(store_engine: Engine) -> None:
+    committer = GroupCommitter(partial(commit_deliveries, store_engine))
+    with pytest.raises(RuntimeError, match="not running"):
+        asyncio.run(committer.store(make_delivery()))

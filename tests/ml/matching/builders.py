@@ -1,0 +1,75 @@
+"""Small hand-made matching frames: every value visible in the test that uses it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+AS_OF = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def listing(listing_id: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "listing_id": listing_id,
+        "status": "Active",
+        "list_price": 500_000.0,
+        "bedrooms": 3.0,
+        "bathrooms": 2.0,
+        "living_area_sqft": 1_800.0,
+        "property_type": "Single Family Residence",
+        "city": "Heights",
+        "postal_code": "77008",
+        "latitude": 29.79,
+        "longitude": -95.40,
+        "days_on_market": 20.0,
+        "year_built": 2005.0,
+        "features": ["garage"],
+    }
+    row.update(values)
+    return row
+
+
+def listings(*rows: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def interaction(contact_id: str, listing_id: str, kind: str, days_before: float) -> dict[str, Any]:
+    return {
+        "contact_id": contact_id,
+        "listing_id": listing_id,
+        "kind": kind,
+        "at": AS_OF - timedelta(days=days_before),
+    }
+
+
+def interactions(*rows: dict[str, Any]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(
+            {
+                "contact_id": pd.Series(dtype=str),
+                "listing_id": pd.Series(dtype=str),
+                "kind": pd.Series(dtype=str),
+                "at": pd.Series(dtype="datetime64[ns, UTC]"),
+            }
+        )
+    return pd.DataFrame(list(rows))
+
+
+def stated(contact_id: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "contact_id": contact_id,
+        "budget_max": float("nan"),
+        "budget_min": float("nan"),
+        "beds_min": float("nan"),
+        "areas": [],
+        "property_types": [],
+        "must_haves": [],
+    }
+    row.update(values)
+    return row
+
+
+def explicit(*rows: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
