@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -27,7 +28,10 @@ def hub_store(monkeypatch: pytest.MonkeyPatch, db_url: str, store_engine: Engine
     get_settings.cache_clear()
     with Session(store_engine) as session, session.begin():
         add_location(session)
-    yield store_engine
+    # No Prefect server for these commands, even when the session's test harness (tests/flows)
+    # has put one into Prefect's settings context, which outranks the environment.
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        yield store_engine
     get_settings.cache_clear()
 
 
