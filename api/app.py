@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.processing import ProcessingKicker
-from api.routes import dashboard, health, leads, listings, metrics, runs, stream, webhooks
+from api.routes import dashboard, health, leads, listings, metrics, runs, stream, webhooks, workflows
 from hub.errors import ConfigError
 from hub.live_feed import ActivitySignal
 from hub.settings import Settings, get_settings
-from hub.store.engine import check_connection, make_engine
+from hub.store.engine import check_connection, make_engine, sqlite_file
 from hub.webhooks.group_commit import GroupCommitter, commit_deliveries
+from hub.webhooks.wal_checkpointer import WalCheckpointer
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Never run this way in production."
             )
         app.state.engine = engine
-        app.state.intake = GroupCommitter(partial(commit_deliveries, engine))
+        writer_engine, checkpointer = _intake_writer(settings, engine)
+        app.state.intake = GroupCommitter(partial(commit_deliveries, writer_engine))
         app.state.intake.start()
+        if checkpointer is not None:
+            checkpointer.start()
         app.state.kicker = _start_processing(settings, engine)
         app.state.activity_signal = ActivitySignal(settings.redis.url)
         yield
         await app.state.intake.stop()  # every queued delivery is committed and answered first
+        if checkpointer is not None:
+            checkpointer.stop()
+        if writer_engine is not engine:
+            writer_engine.dispose()
         await app.state.activity_signal.close()
         if app.state.kicker is not None:
             await app.state.kicker.stop()
@@ -61,8 +69,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(metrics.router)
     app.include_router(runs.router)
+    app.include_router(workflows.router)
     app.add_middleware(metrics.IntakeMetricsMiddleware)
     return app
+
+
+def _intake_writer(settings: Settings, engine: Engine) -> tuple[Engine, WalCheckpointer | None]:
+    """The engine the webhook group commit writes with, and on SQLite the WAL checkpointer.
+
+    On SQLite the writer gets an engine of its own whose commits never checkpoint, and a background
+    thread checkpoints instead (hub/webhooks/wal_checkpointer.py): a checkpoint inside a commit was
+    the receiver's p99. PostgreSQL checkpoints in the background already.
+    """
+    if sqlite_file(engine.url) is None:  # PostgreSQL, or an in-memory SQLite only this engine sees
+        return engine, None
+    return make_engine(settings.database.url, wal_autocheckpoint=False), WalCheckpointer(engine)
 
 
 def _start_processing(settings: Settings, engine: Engine) -> ProcessingKicker | None:

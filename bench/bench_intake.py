@@ -4,14 +4,17 @@ Part 1 (throughput and latency under load): wrk (the C load generator, Debian pa
 the same signed simulator deliveries over loopback, one thread and 16 keep-alive connections for
 10 s, to (a) a bare FastAPI endpoint that only reads the body (bench/bare_receiver.py) and (b) our
 `POST /webhooks/ghl` (signature check on the raw body, envelope parse, group-committed insert into a
-SQLite event log with synchronous=FULL, dedupe). Both are served the same way (one uvicorn process,
-same options) and alternate for `--rounds`. Printed: requests/s, p50/p90/p99/max, and the ratios.
+SQLite event log with synchronous=FULL, or PostgreSQL with --postgres, dedupe). Both are served the
+same way (one uvicorn process, same options) and alternate for `--rounds`. Printed: requests/s,
+p50/p90/p99/max, the server process's CPU per request (steadier than requests/s on a shared box),
+and the ratios.
 
 Part 2 (latency, --latency): the full local stack (Prefect server, `hub task-worker`, API). One new
 ContactCreate every 0.25 s; for each, the time from POST to its contact row existing in the store
 (processed by a Prefect background task). Printed: p50 / p95 / max.
 
     .venv/bin/python bench/bench_intake.py                # part 1
+    .venv/bin/python bench/bench_intake.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/bench_intake.py --latency      # parts 1 and 2
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -27,11 +31,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
+import psutil
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -65,10 +72,15 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    cpu_s: float = 0.0  # the server process's CPU (user + system, all threads) during the run
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu_s / self.requests * 1e6 if self.requests else 0.0
 
 
 def _wrk(base_url: str, lines: Path, seconds: int, connections: int, name: str) -> LoadResult:
@@ -91,6 +103,17 @@ def _wrk(base_url: str, lines: Path, seconds: int, connections: int, name: str) 
     )
 
 
+def _measured(server: subprocess.Popen[bytes], run: Callable[[], LoadResult]) -> LoadResult:
+    """`run()`, with the server's CPU seconds over it: on a shared 2-core box the CPU each request
+    costs is steadier evidence than requests/s, which depends on what else ran meanwhile."""
+    process = psutil.Process(server.pid)
+    before = process.cpu_times()
+    result = run()
+    after = process.cpu_times()
+    result.cpu_s = (after.user - before.user) + (after.system - before.system)
+    return result
+
+
 def _write_lines(deliveries, path: Path) -> Path:  # type: ignore[no-untyped-def]
     with path.open("w") as out:
         for d in deliveries:
@@ -105,53 +128,90 @@ def _bare_argv(port: int) -> list[str]:
     return [*argv[:factory], "bench.bare_receiver:app", *argv[factory + 2 :]]
 
 
-def throughput(n: int, connections: int, seconds: int, rounds: int, workdir: Path) -> None:
+def _fresh_store(workdir: Path, round_no: int, postgres: str | None) -> str:
+    """A new, migrated store for one round: a SQLite file, or a new database on the PostgreSQL
+    server of the `postgres` URL (dropped after the round)."""
+    if postgres is None:
+        url = f"sqlite:///{workdir / f'hub{round_no}.db'}"
+    else:
+        admin = sa.make_url(postgres)
+        name = f"bench_intake_{uuid.uuid4().hex[:8]}"
+        with make_engine(postgres).execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = admin.set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    return url
+
+
+def _drop_database(postgres: str, url: str) -> None:
+    name = sa.make_url(url).database
+    with make_engine(postgres).execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def throughput(
+    n: int, connections: int, seconds: int, rounds: int, workdir: Path, postgres: str | None = None
+) -> None:
     """Alternate bare and ours `rounds` times; each of ours gets a fresh store and unseen deliveries."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install -y wrk` (the Debian package)")
     _, deliveries = _signed_only(n)
     warmup = _write_lines(deliveries[:300], workdir / "warmup.tsv")
     main_lines = _write_lines(deliveries[300:], workdir / "deliveries.tsv")
-    print(f"{len(deliveries) - 300} signed deliveries; wrk -t1 -c{connections} -d{seconds}s, {rounds} rounds")
+    store = "PostgreSQL" if postgres else "SQLite (synchronous=FULL)"
+    print(
+        f"{len(deliveries) - 300} signed deliveries; wrk -t1 -c{connections} -d{seconds}s, {rounds} rounds; "
+        f"store: {store}"
+    )
     results: dict[str, list[LoadResult]] = {"bare FastAPI": [], "EnterpriseHub": []}
     for round_no in range(rounds):
         port = free_port()
-        health = f"http://127.0.0.1:{port}/healthz"
-        with managed_process(_bare_argv(port), {}, workdir / "bare.log", health):
-            _wrk(f"http://127.0.0.1:{port}", warmup, 2, connections, "warm-up")
+        base = f"http://127.0.0.1:{port}"
+        health = f"{base}/healthz"
+        with managed_process(_bare_argv(port), {}, workdir / "bare.log", health) as server:
+            _wrk(base, warmup, 2, connections, "warm-up")
             results["bare FastAPI"].append(
-                _wrk(f"http://127.0.0.1:{port}", main_lines, seconds, connections, "bare FastAPI")
+                _measured(server, partial(_wrk, base, main_lines, seconds, connections, "bare FastAPI"))
             )
-        url = f"sqlite:///{workdir / f'hub{round_no}.db'}"
-        migrate(url)
+        url = _fresh_store(workdir, round_no, postgres)
         env = {
             "HUB_DATABASE_URL": url,
             "HUB_WEBHOOK_ED25519_PUBLIC_KEY": TEST_PUBLIC_KEY_PEM,
             "HUB_PROCESSING_ENABLED": "false",
         }
         port = free_port()
-        health = f"http://127.0.0.1:{port}/healthz"
-        with managed_process(api_argv(port), env, workdir / "api.log", health):
-            _wrk(f"http://127.0.0.1:{port}", warmup, 2, connections, "warm-up")
-            result = _wrk(f"http://127.0.0.1:{port}", main_lines, seconds, connections, "EnterpriseHub")
+        base = f"http://127.0.0.1:{port}"
+        health = f"{base}/healthz"
+        with managed_process(api_argv(port), env, workdir / "api.log", health) as server:
+            _wrk(base, warmup, 2, connections, "warm-up")
+            result = _measured(server, partial(_wrk, base, main_lines, seconds, connections, "EnterpriseHub"))
+        wal = workdir / f"hub{round_no}.db-wal"  # SQLite only; bounded by the WAL checkpointer
+        wal_note = f"WAL file {wal.stat().st_size / 1e6:.1f} MB at shutdown; " if wal.exists() else ""
         engine = make_engine(url)
         with Session(engine) as session:
             stored = session.scalar(sa.select(sa.func.count()).select_from(Event)) or 0
         engine.dispose()
+        if postgres:
+            _drop_database(postgres, url)
         if result.requests > len(deliveries) - 300:
             print(f"  note: wrk wrapped around {len(deliveries) - 300} deliveries (repeats are duplicates)")
-        print(f"  round {round_no + 1}: stored {stored} distinct deliveries")
+        print(
+            f"  round {round_no + 1}: stored {stored} distinct deliveries; {wal_note}"
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
         results["EnterpriseHub"].append(result)
     for name, runs in results.items():
         for r in runs:
             print(
                 f"{name:>14}: {r.per_second:8,.0f} req/s  p50 {r.p50_ms:6.2f} ms  p90 {r.p90_ms:6.2f} ms  "
-                f"p99 {r.p99_ms:6.2f} ms  max {r.max_ms:7.2f} ms  non-2xx {r.non_2xx}  errors {r.errors}"
+                f"p99 {r.p99_ms:6.2f} ms  max {r.max_ms:7.2f} ms  non-2xx {r.non_2xx}  errors {r.errors}  "
+                f"server CPU {r.cpu_us_per_request:5.0f} us/req"
             )
     for i, (bare, ours) in enumerate(zip(results["bare FastAPI"], results["EnterpriseHub"], strict=True)):
         print(
             f"round {i + 1}: throughput ratio ours/bare = {ours.per_second / bare.per_second:.2f}, "
-            f"p99 ratio ours/bare = {ours.p99_ms / bare.p99_ms:.2f}"
+            f"p99 ratio ours/bare = {ours.p99_ms / bare.p99_ms:.2f}, "
+            f"server CPU per request ours/bare = {ours.cpu_us_per_request / bare.cpu_us_per_request:.2f}"
         )
     best = max(
         zip(results["bare FastAPI"], results["EnterpriseHub"], strict=True),
@@ -223,11 +283,17 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk keep-alive connections")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
     parser.add_argument("--rounds", type=int, default=2, help="bare/ours alternations")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="store our receiver's log in PostgreSQL: a fresh database per round on the server of this URL "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) instead of a SQLite file",
+    )
     parser.add_argument("--latency", action="store_true", help="also measure end-to-end processing latency")
     parser.add_argument("--samples", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        throughput(args.deliveries, args.connections, args.seconds, args.rounds, Path(tmp))
+        throughput(args.deliveries, args.connections, args.seconds, args.rounds, Path(tmp), args.postgres)
         if args.latency:
             latency(args.samples, Path(tmp))
 

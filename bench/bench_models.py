@@ -6,10 +6,13 @@ validation window) and scores the test window. The in-run baselines, all on the 
 
 - the oracle: the exact probability given the latent state and traits (the ceiling);
 - the observable bound: an HMM forward filter that knows each lead's exact transition matrix and
-  emission rates (its latent traits, which no model sees) and reads the latent state off every
-  message a lead writes, filtering on what the CRM shows day by day (engagement counts per kind,
-  bookings, wins, deals marked lost, opt-out texts). It is what a model could reach if it knew
-  the traits and read text perfectly, so it bounds what any model of the observable history can do;
+  emission probabilities (its latent traits, which no model sees) and reads the latent state off
+  every message a lead writes, filtering on every state-dependent thing the CRM shows, day by day:
+  engagement counts per kind, bookings, wins, deals marked lost, opt-out and opt-in texts, whether
+  each of our e-mails was opened / clicked / led to an unsubscribe (credited to its send day, even
+  when the open came after the cutoff: more than a model can know) and whether each agent call was
+  picked up. It is what a model could reach if it knew the traits and read text perfectly, so it
+  bounds what any model of the observable history can do;
 - "last activity only": days since the last engagement (what a CRM's activity sort gives).
 
 `--size-sweep` instead fits every model size of a grid on the training window and records the
@@ -35,7 +38,10 @@ import xgboost as xgb
 from sklearn.metrics import roc_auc_score
 
 from hub.simulator import Simulation, SimulationConfig, simulate
-from hub.simulator.latent import LOST, N_STATES, OPTED_OUT, WON
+from hub.simulator.conversation import _ANSWER as P_ANSWER
+from hub.simulator.latent import BROWSING, COLD, LOST, N_STATES, OPTED_OUT, WON
+from hub.simulator.mailing import _CLICK as P_CLICK
+from hub.simulator.mailing import _OPEN as P_OPEN
 from hub.simulator.oracle import exact_probabilities
 from ml.catalog import catalog_from_world
 from ml.features import FEATURE_NAMES
@@ -96,7 +102,32 @@ def observable_bound(sim: Simulation, events: pd.DataFrame, horizon: int) -> dic
     won = _day_flags(events, marked & (status == "won"), lead_of, shape, start_ms) > 0
     lost = _day_flags(events, marked & (status == "lost"), lead_of, shape, start_ms) > 0
     stop = _day_flags(events, events["opt"] == "opt_out", lead_of, shape, start_ms) > 0
+    start_again = _day_flags(events, events["opt"] == "opt_in", lead_of, shape, start_ms) > 0
     texted = counts[:, :, 0] + counts[:, :, 1] > 0
+    # Our e-mails (by send day) by what the lead did with them, and agent calls by pickup: their
+    # odds depend on the state of the send / call day (hub/simulator/mailing.py, conversation.py).
+    email = kind == "email"
+    sent = email & (action == "delivered")
+    ids = events["item_id"]
+    opened_ids = set(ids[email & (action == "opened")])
+    clicked_ids = set(ids[email & (action == "clicked")])
+    was_opened, was_clicked = ids.isin(opened_ids), ids.isin(clicked_ids)
+    mail = {
+        "ignored": _day_flags(events, sent & ~was_opened, lead_of, shape, start_ms),
+        "opened": _day_flags(events, sent & was_opened & ~was_clicked, lead_of, shape, start_ms),
+        "clicked": _day_flags(events, sent & was_opened & was_clicked, lead_of, shape, start_ms),
+    }
+    unsubscribed = _day_flags(events, email & (action == "unsubscribed"), lead_of, shape, start_ms) > 0
+    call_out = (kind == "message") & (direction == "outbound") & (channel == "Call")
+    picked_up = _day_flags(events, call_out & (status == "completed"), lead_of, shape, start_ms)
+    not_picked_up = _day_flags(events, call_out & (status != "completed"), lead_of, shape, start_ms)
+    p_open, p_click, p_answer = np.array(P_OPEN), np.array(P_CLICK), np.array(P_ANSWER)
+    log_odds = {
+        "ignored": np.log(1.0 - p_open),
+        "opened": np.log(np.maximum(p_open * (1.0 - p_click), 1e-300)),
+        "clicked": np.log(np.maximum(p_open * p_click, 1e-300)),
+    }
+    cold_or_out = np.isin(np.arange(N_STATES), [COLD, OPTED_OUT]).astype(float)
     p = dyn.transition
     no_new_win = p.copy()
     no_new_win[:, np.arange(N_STATES) != WON, WON] = 0.0
@@ -111,6 +142,11 @@ def observable_bound(sim: Simulation, events: pd.DataFrame, horizon: int) -> dic
         like = np.exp((log_rates * k - dyn.rates).sum(axis=2))
         like *= np.where((dyn.rates == 0) & (k > 0), 0.0, 1.0).prod(axis=2)
         like *= np.where(booked[:, t, None], dyn.booking, 1.0 - dyn.booking)
+        seen = sum(mail[k][:, t, None] * log_odds[k][None, :] for k in mail)
+        seen += picked_up[:, t, None] * np.log(p_answer) + not_picked_up[:, t, None] * np.log(1 - p_answer)
+        like *= np.exp(seen)
+        like = np.where(unsubscribed[:, t, None], like * cold_or_out + 1e-12, like)
+        like = np.where(start_again[:, t, None], like * np.eye(N_STATES)[BROWSING] + 1e-12, like)
         # Perfect reading of message text: a message reveals the state the lead wrote it in.
         truth = np.eye(N_STATES)[np.clip(sim.path.states[:, t], 0, None)]
         like = np.where(texted[:, t, None], like * truth, like)
@@ -157,7 +193,7 @@ def _treeshap_work(booster: xgb.Booster) -> int:
     return work
 
 
-def size_sweep(samples: dict[str, pd.DataFrame], horizon: int) -> None:
+def size_sweep(samples: dict[Target, pd.DataFrame], horizon: int) -> None:
     print("\nsize sweep: validation AUC (early-stopped on validation), trees, leaves, TreeSHAP µs/row")
     results: dict[tuple[int, float], dict[str, tuple[float, int, int, float]]] = {}
     for target, frame in samples.items():

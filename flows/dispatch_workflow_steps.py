@@ -1,4 +1,8 @@
-"""Every minute and on new due work: execute due workflow steps through the GHL API."""
+"""Every minute: execute due workflow steps through the GHL API (the sweeper).
+
+Steps due right after event processing run at once in the task worker (tasks/dispatch_location.py);
+this flow catches timed waits, deferrals and whatever a crash left behind.
+"""
 
 from __future__ import annotations
 

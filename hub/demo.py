@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,32 +28,37 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.brokerage_summary import BrokerageSummary, render_summary, summarise
+from hub.cli.processes import ignore_stop_signals
 from hub.cli.stack import local_stack, prefect_env
+from hub.demo_explore import save_credentials, wait_while_exploring
 from hub.demo_ghl import configure_locations, render_sends, seed_standin
+from hub.demo_listings import import_feeds, render_matches
 from hub.errors import HubError
 from hub.ghl.standin import run_standin_in_thread
 from hub.intelligence_summary import render_intelligence
 from hub.lead_state_summary import render_lead_state
+from hub.listings.preferences import save_custom_fields
 from hub.replay import Delivery, ReplayReport, replay
 from hub.simulator import SimulationConfig, signing, simulate, write_simulation
+from hub.simulator.exports import ghl_custom_fields
 from hub.simulator.world import World
 from hub.store.engine import make_engine, migrate
 from hub.store.models import Event, Pipeline, PipelineStage, User
-from hub.tenancy import register_location
+from hub.tenancy import LocationCredentials, register_location
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "workflow_templates"
 
 
-def seed_store(url: str, world: World) -> dict[str, str]:
-    """Register the brokerage's locations, agents and pipelines; return each location's workflow secret."""
+def seed_store(url: str, world: World) -> dict[str, LocationCredentials]:
+    """Register the brokerage's locations, agents, pipelines and custom fields (as GHL's
+    customFields endpoint would list them); return each location's new credentials."""
     engine = make_engine(url)
-    secrets: dict[str, str] = {}
+    credentials: dict[str, LocationCredentials] = {}
     with Session(engine) as session, session.begin():
         for location in world.locations:
-            credentials = register_location(
+            credentials[location.id] = register_location(
                 session, location.id, name=location.name, timezone=location.timezone
             )
-            secrets[location.id] = credentials.workflow_secret
             for agent in location.agents:
                 session.add(
                     User(
@@ -75,14 +81,24 @@ def seed_store(url: str, world: World) -> dict[str, str]:
                             position=stage.position,
                         )
                     )
+            save_custom_fields(session, location.id, ghl_custom_fields(location.custom_fields.values()))
     engine.dispose()
-    return secrets
+    return credentials
 
 
 def run_demo(
-    *, leads: int, days: int, seed: int, workdir: Path, console: Console | None = None
+    *,
+    leads: int,
+    days: int,
+    seed: int,
+    workdir: Path,
+    console: Console | None = None,
+    explore: bool = False,
+    api_port: int | None = None,
+    prefect_port: int | None = None,
 ) -> BrokerageSummary:
-    """Run the whole demo; returns the summary it printed."""
+    """Run the whole demo; returns the summary it printed. With `explore`, the stack, the stand-in
+    and the dashboard stay up after the report until Ctrl-C."""
     console = console or Console()
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -94,11 +110,12 @@ def run_demo(
     console.print(f"[green]✓[/green] simulated {len(sim.deliveries):,} GHL deliveries → {files.deliveries}")
 
     migrate(url)
-    secrets = seed_store(url, sim.world)
+    credentials = seed_store(url, sim.world)
+    save_credentials(workdir / "credentials.json", credentials)
     engine = make_engine(url)
     tokens = configure_locations(engine, TEMPLATES)
     engine.dispose()
-    console.print(f"[green]✓[/green] store ready at {url} ({len(secrets)} locations registered)")
+    console.print(f"[green]✓[/green] store ready at {url} ({len(credentials)} locations registered)")
 
     # The simulator signs with its own test key; the API is told to trust it, exactly as a
     # deployment is told GHL's published key.
@@ -106,52 +123,63 @@ def run_demo(
         "HUB_DATABASE_URL": url,
         "HUB_WEBHOOK_ED25519_PUBLIC_KEY": signing.TEST_PUBLIC_KEY_PEM,
         "HUB_PROCESSING_SWEEP_INTERVAL_S": "1",
+        # The replay is 45 days of history arriving in a minute: nothing is sent while it is backfilled;
+        # the dispatch flow after the models and scans sends what is due then (through the stand-in).
+        "HUB_PROCESSING_DISPATCH_ON_ENROL": "false",
         "HUB_ML_REGISTRY_DIR": str(workdir / "models"),
         "HUB_ML_REPORTS_DIR": str(workdir / "reports"),
         # The brokerage's "now" is the end of its simulated window, not today's date.
         "HUB_ML_AS_OF": (sim.config.start + timedelta(days=days)).isoformat(),
     }
     console.print("Starting the local stack (Prefect server, task worker, API)…")
-    with local_stack(workdir, env) as urls:
+    with ExitStack() as running:
+        urls = running.enter_context(local_stack(workdir, env, api_port=api_port, prefect_port=prefect_port))
+        running.callback(ignore_stop_signals)  # runs first on the way out: shutdown is not cut short
         console.print(f"[green]✓[/green] stack up: API {urls.api}, Prefect UI {urls.prefect_ui}")
-        report = _replay_with_progress(sim.deliveries, urls.api, secrets, console)
+        report = _replay_with_progress(sim.deliveries, urls.api, credentials, console)
         with console.status("Waiting for the task worker to process every event"):
             lag = wait_until_processed(url)
         console.print(f"[green]✓[/green] all events processed {lag:.1f} s after the last delivery")
+        api_keys = {location_id: c.api_key for location_id, c in credentials.items()}
+        with console.status("Importing each location's MLS feed through POST /listings"):
+            imported = import_feeds(urls.api, sim.world, api_keys)
+        console.print(f"[green]✓[/green] {sum(imported.values()):,} listings imported through the API")
         flow_env = {**prefect_env(workdir, urls.prefect_api), **env}
-        for flow_name in ("train-lead-model", "train-churn-model", "score-leads", "churn-scan"):
+        flows = ("train-lead-model", "train-churn-model", "score-leads", "churn-scan", "match-listings")
+        for flow_name in flows:
             with console.status(f"Prefect flow run: {flow_name}"):
                 started = time.monotonic()
                 run_flow(flow_name, flow_env, workdir / "logs" / f"{flow_name}.log")
             console.print(
                 f"[green]✓[/green] flow {flow_name} completed in {time.monotonic() - started:.0f} s"
             )
-        # Dispatch last, so the churn scan's re-engagement enrollments are sent (or guarded) too.
-        with run_standin_in_thread() as standin:
-            engine = make_engine(url)
-            seeded = seed_standin(standin.admin, engine, tokens)
-            console.print(f"[green]✓[/green] GHL stand-in at {standin.base_url} with {seeded:,} contacts")
-            ghl_env = {**flow_env, **tokens, "HUB_GHL_BASE_URL": standin.base_url}
-            with console.status("Prefect flow run: dispatch-workflow-steps (sending through GHL)"):
-                run_flow("dispatch-workflow-steps", ghl_env, workdir / "logs" / "dispatch-workflow-steps.log")
-            render_sends(engine, standin.admin, console)
-            engine.dispose()
-    console.print(
-        f"[green]✓[/green] replayed {report.sent:,} deliveries in {report.seconds:.1f} s "
-        f"({report.per_second:,.0f}/s over real HTTP)"
-    )
-    if report.errors:
-        console.print("[red]Some deliveries were refused:[/red]")
-        for line in report.errors[:5]:
-            console.print(f"  {line}")
-
-    engine = make_engine(url)
-    summary = summarise(engine, report)
-    render_summary(summary, console)
-    render_lead_state(engine, console)
-    render_intelligence(engine, workdir / "models", console)
-    console.print(f"\nModel reports: {workdir / 'reports'}/*.html · store: {url} · logs: {workdir / 'logs'}/")
-    engine.dispose()
+        # Dispatch last, so the churn scan's re-engagement and the listing alerts are sent (or guarded) too.
+        standin = running.enter_context(run_standin_in_thread())
+        engine = make_engine(url)
+        seeded = seed_standin(standin.admin, engine, tokens)
+        console.print(f"[green]✓[/green] GHL stand-in at {standin.base_url} with {seeded:,} contacts")
+        ghl_env = {**flow_env, **tokens, "HUB_GHL_BASE_URL": standin.base_url}
+        with console.status("Prefect flow run: dispatch-workflow-steps (sending through GHL)"):
+            run_flow("dispatch-workflow-steps", ghl_env, workdir / "logs" / "dispatch-workflow-steps.log")
+        console.print(
+            f"[green]✓[/green] replayed {report.sent:,} deliveries in {report.seconds:.1f} s "
+            f"({report.per_second:,.0f}/s over real HTTP)"
+        )
+        if report.errors:
+            console.print("[red]Some deliveries were refused:[/red]")
+            for line in report.errors[:5]:
+                console.print(f"  {line}")
+        summary = summarise(engine, report)
+        render_summary(summary, console)
+        render_lead_state(engine, console)
+        render_sends(engine, standin.admin, console)
+        render_matches(engine, console)
+        render_intelligence(engine, workdir / "models", console)
+        reports, logs = workdir / "reports", workdir / "logs"
+        console.print(f"\nModel reports: {reports}/*.html · store: {url} · logs: {logs}/")
+        engine.dispose()
+        if explore:
+            wait_while_exploring(urls, standin.base_url, credentials, workdir, console)
     return summary
 
 
@@ -187,8 +215,12 @@ def wait_until_processed(url: str, timeout_s: float = 300.0) -> float:
 
 
 def _replay_with_progress(
-    deliveries: Sequence[Delivery], base_url: str, secrets: dict[str, str], console: Console
+    deliveries: Sequence[Delivery],
+    base_url: str,
+    credentials: dict[str, LocationCredentials],
+    console: Console,
 ) -> ReplayReport:
+    secrets = {location_id: c.workflow_secret for location_id, c in credentials.items()}
     columns = (TextColumn("Replaying webhooks"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("replay", total=len(deliveries))

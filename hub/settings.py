@@ -113,6 +113,11 @@ class ProcessingSettings(BaseSettings):
     max_drain_s: float = Field(
         30.0, gt=0, description="Longest one processing task run drains before handing back to a new kick."
     )
+    dispatch_on_enrol: bool = Field(
+        True,
+        description="Run a location's due workflow steps right after the batch that made them due. "
+        "Off while backfilling history (the demo's replay): the every-minute dispatch flow sends then.",
+    )
 
 
 class MLSettings(BaseSettings):

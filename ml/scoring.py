@@ -5,8 +5,11 @@
     score.tier, score.reasons[0].text            # "high", "no reply in 12 days"
     scorer.score_batch(feature_frame)            # many leads, vectorised
 
-Reasons come from exact TreeSHAP contributions (xgboost `pred_contribs`, one predict call that
-also yields the margin) rendered by the feature registry with the lead's actual values. A positive
+    scorer.score_row(latest.get(location_id, contact_id))   # the row processing kept (ml.latest_features)
+
+Reasons come from exact TreeSHAP contributions (xgboost `pred_contribs`) rendered by the feature
+registry with the lead's actual values. One predict call gives both: TreeSHAP is additive, so the
+contributions plus the bias sum to the margin and the probability needs no second predict. A positive
 contribution raises the probability: for churn that is a risk factor, a negative one protective.
 """
 
@@ -25,6 +28,7 @@ from numpy.typing import NDArray
 
 from hub.errors import ModelError
 from ml.features import BY_NAME, FEATURE_NAMES, LeadArrays, feature_vector_at, lead_feature_vector
+from ml.latest_features import FeatureRow, LatestFeatures
 from ml.registry import ModelRegistry, RegisteredModel
 
 # (tier, minimum calibrated probability), highest first; the last tier must start at 0.
@@ -156,7 +160,8 @@ class LeadScorer:
 
     def _contributions(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         if len(matrix) == 1:
-            data = xgb.DMatrix(matrix, nthread=1)
+            # float32 is xgboost's own input type: handing it over saves the conversion inside.
+            data = xgb.DMatrix(matrix.astype(np.float32), nthread=1)
             return np.asarray(
                 self._single.predict(data, pred_contribs=True, validate_features=False), dtype=np.float64
             )
@@ -181,12 +186,12 @@ class LeadScorer:
         impacts = contributions[:-1]
         margin = float(contributions.sum())
         raw = 1.0 / (1.0 + math.exp(-margin)) if margin >= 0 else 1.0 - 1.0 / (1.0 + math.exp(margin))
-        probability = float(self._calibrator.apply(np.array([raw]))[0])
+        probability = self._calibrator.apply_one(raw)
         tier = tier_of(probability, self.tiers)
         n = self.top_n
-        by_size = [int(i) for i in np.argsort(-np.abs(impacts), kind="stable")[:n]]
-        up = [int(i) for i in np.argsort(-impacts, kind="stable")[:n] if impacts[i] > 0]
-        down = [int(i) for i in np.argsort(impacts, kind="stable")[:n] if impacts[i] < 0]
+        by_size = np.argsort(-np.abs(impacts), kind="stable")[:n].tolist()
+        up = [i for i in np.argsort(-impacts, kind="stable")[:n].tolist() if impacts[i] > 0]
+        down = [i for i in np.argsort(impacts, kind="stable")[:n].tolist() if impacts[i] < 0]
         # The three lists overlap (the biggest push is in two of them): render each reason once.
         wanted = list(dict.fromkeys(by_size + up + down))
         rendered = dict(zip(wanted, self._reasons(values, impacts, wanted), strict=True))
@@ -205,6 +210,20 @@ class LeadScorer:
         """Score one lead's feature vector (FEATURE_NAMES order, as lead_feature_vector returns)."""
         values = np.asarray(vector, dtype=np.float64)[self._columns]
         return self._score_row(values, self._contributions(values.reshape(1, -1))[0])
+
+    def score_row(self, row: FeatureRow) -> LeadScore:
+        """Score a lead's kept feature row (`ml.latest_features`): its score as of `row.as_of`."""
+        return self.score_vector(row.values)
+
+    def score_latest(self, latest: LatestFeatures, location_id: str, contact_id: str) -> LeadScore:
+        """Online, one lead: read the feature row processing kept for it, then score and explain."""
+        row = latest.get(location_id, contact_id)
+        if row is None:
+            raise ModelError(
+                f"no feature row kept for contact {contact_id!r} in location {location_id!r}: it has not "
+                "been processed in this process yet; score it from its timeline with score_lead"
+            )
+        return self.score_row(row)
 
     def score_lead(
         self, lead_events: pd.DataFrame, profile: pd.Series | Mapping[str, Any], as_of: datetime

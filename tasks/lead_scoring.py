@@ -24,12 +24,16 @@ from hub.store.scores import latest_scores
 from hub.workflows.events import WorkflowEvent
 from hub.workflows.intake import handle_events
 from ml.features import build_features
+from ml.latest_features import LatestFeatures
 from ml.registry import ModelRegistry, model_kind
 from ml.scoring import LeadScorer
 from tasks.ml_data import timeline_from_store
 
 TARGETS = ("conversion", "churn")
 SCORER_TTL_S = 30.0
+# The feature rows this worker process computed last, per lead: single-lead scoring reads one row
+# instead of recomputing the lead's features (ml/latest_features.py). 50k leads is ~45 MB.
+LATEST_FEATURES = LatestFeatures(capacity=50_000)
 
 
 @dataclass
@@ -68,14 +72,19 @@ def score_contacts(
     contact_ids: Sequence[str] | None = None,
     *,
     as_of: datetime | None = None,
+    keep: LatestFeatures | None = LATEST_FEATURES,
 ) -> ScoringOutcome:
-    """Score the contacts (all of the location's when None) as of `as_of`; write scores and tier changes."""
+    """Score the contacts (all of the location's when None) as of `as_of`; write scores and tier changes.
+    The feature rows are kept in `keep` for single-lead scoring (None: not kept)."""
     as_of = as_of or datetime.now(UTC)
     outcome = ScoringOutcome(kind=target, model_version=scorer.registered.version)
     timeline = timeline_from_store(session, location_id, contact_ids)
     if timeline.profiles.empty:
         return outcome
-    scored = scorer.score_batch(build_features(timeline.events, timeline.profiles, [as_of]))
+    features = build_features(timeline.events, timeline.profiles, [as_of])
+    if keep is not None:
+        keep.put_frame(features)
+    scored = scorer.score_batch(features)
     previous = latest_scores(session, location_id, target, list(scored["contact_id"]))
     tier_events: list[WorkflowEvent] = []
     for row in scored.itertuples(index=False):

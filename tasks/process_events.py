@@ -6,18 +6,18 @@ per webhook: a `delay()` costs a server round trip, prefect-notes.md §7); `hub 
 
 from __future__ import annotations
 
-import math
-import time
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import task
-from prefect.events import emit_event
 
 from hub.events.drain import drain_and_linger
 from hub.events.drain_lease import InProcessLease, RedisLease
 from hub.events.processor import ProcessingHooks
 from hub.live_feed import notify_activity
 from hub.settings import get_settings
+from hub.workflows.claims import has_due
+from tasks.dispatch_location import request_dispatch
 from tasks.lead_scoring import rescore_changed_contacts
 from tasks.resources import redis_client, store_sessions
 from tasks.workflow_hooks import react_to_changes
@@ -50,7 +50,8 @@ def process_location_events(location_id: str) -> dict[str, Any]:
     def on_activity(loc: str) -> None:
         if client is not None:
             notify_activity(client, loc)
-        wake_dispatcher()
+        if processing.dispatch_on_enrol:
+            wake_dispatcher()
 
     lease = RedisLease(client, ttl_s=max(10.0, 3 * processing.linger_s)) if client else InProcessLease()
     report = drain_and_linger(
@@ -82,22 +83,16 @@ def process_location_events(location_id: str) -> dict[str, Any]:
 
 
 class _DispatcherWake:
-    """Emit `hub.workflow.due` when new lead-state changes may have enrolled leads or resumed waits.
+    """Run the location's due workflow steps now when a batch may have made one due (a new
+    enrolment's first step, a wait an event resumed): a probe of the store, then a coalesced
+    `dispatch-location-steps` background task (tasks/dispatch_location.py). Every batch is probed,
+    not one a second: a skipped probe would leave a new lead to the minute sweep."""
 
-    `dispatch-workflow-steps/every-minute` is triggered by this event (prefect.yaml). At most one
-    per second per location: a lingering drain writes activity many times a second.
-    """
-
-    def __init__(self, location_id: str, min_interval_s: float = 1.0) -> None:
+    def __init__(self, location_id: str) -> None:
         self._location_id = location_id
-        self._min_interval_s = min_interval_s
-        self._last = -math.inf
 
     def __call__(self) -> None:
-        now = time.monotonic()
-        if now - self._last < self._min_interval_s:
-            return
-        self._last = now
-        emit_event(
-            event="hub.workflow.due", resource={"prefect.resource.id": f"hub.location.{self._location_id}"}
-        )
+        with store_sessions()() as session:
+            due = has_due(session, self._location_id, datetime.now(UTC))
+        if due:
+            request_dispatch(self._location_id)

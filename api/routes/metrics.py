@@ -1,16 +1,15 @@
 """`GET /metrics` (Prometheus text format) and the middleware that counts webhook answers.
 
 The middleware watches the two webhook routes from outside: the status code says whether and why a
-delivery was rejected, and a 200's body says `accepted` or `duplicate` (the routes' documented
-answer). So the receivers stay exactly as they are, and every rejection is counted, including the
-ones FastAPI raises itself (422) and crashes (500).
+delivery was rejected, so every rejection is counted, including the ones FastAPI raises itself (422)
+and crashes (500). For a 200 the route leaves `accepted` or `duplicate` in the request state
+(`record_answer`): reading it back from the response body meant buffering and parsing JSON on
+every delivery, the receiver's hottest path.
 """
 
 from __future__ import annotations
 
-import json
-
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +32,12 @@ REJECTION_REASONS = {
 }
 MARKETPLACE_PATH = "/webhooks/ghl"
 WORKFLOW_PREFIX = "/webhooks/ghl/workflow/"
+_ANSWER = "webhook_answer"  # request-state key the webhook routes set for a 200
+
+
+def record_answer(request: Request, answer: str) -> None:
+    """Called by a webhook route just before it answers 200: `accepted` or `duplicate`."""
+    request.state.webhook_answer = answer
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
@@ -55,13 +60,9 @@ def _route(scope: Scope) -> str | None:
     return "workflow" if path.startswith(WORKFLOW_PREFIX) else None
 
 
-def _outcome(status: int, body: bytes) -> tuple[str, str]:
+def _outcome(status: int, answer: object) -> tuple[str, str]:
     if status == 200:
-        try:
-            answer = json.loads(body).get("status")
-        except (ValueError, AttributeError):
-            answer = None
-        return (answer, "") if answer in ("accepted", "duplicate") else ("unrecognised", "")
+        return (str(answer), "") if answer in ("accepted", "duplicate") else ("unrecognised", "")
     return "rejected", REJECTION_REASONS.get(status, "server_error" if status >= 500 else f"http_{status}")
 
 
@@ -77,18 +78,18 @@ class IntakeMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500  # an exception before the answer started is a server error
-        body = bytearray()
+        # The route writes its answer into this dict (request.state); created here, so a route that
+        # sees a copy of the scope still shares it.
+        state = scope.setdefault("state", {})
 
         async def watch(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and status == 200:
-                body.extend(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, receive, watch)
         finally:
-            outcome, reason = _outcome(status, bytes(body))
+            outcome, reason = _outcome(status, state.get(_ANSWER))
             record_delivery(route, outcome, reason)

@@ -2,9 +2,10 @@
 
 `POST /runs/{flow}/{deployment}` starts `flow/deployment` (prefect.yaml) with `location_id` set from
 the request's location — which the API key must own — so a key for location A can never start a
-flow run over location B's data. The run is created with an idempotency key, scoped to the
-location: the `Idempotency-Key` header, or a hash of the request body, so a retried request returns
-the run it already created instead of starting a second one.
+flow run over location B's data. Training flows are refused: their promoted model scores every
+location, so they belong to the operator, not to one location's key. The run is created with an
+idempotency key, scoped to the location: the `Idempotency-Key` header, or a hash of the request
+body, so a retried request returns the run it already created instead of starting a second one.
 
 `GET /runs/{id}/stream` replays the run's state history as SSE events (`event: state`, the state id
 as the SSE id so a reconnect with `Last-Event-ID` resumes), polls until the run is final, then
@@ -35,6 +36,9 @@ from pydantic import BaseModel, Field
 from api.auth import LocationAuthDep, require_location
 
 router = APIRouter(tags=["runs"])
+# Flows whose result is shared by every location: a training run promotes the brokerage-wide model
+# that scores all of them, so one location's key must not start it (`hub run` is the operator's way).
+BROKERAGE_WIDE_FLOWS = frozenset({"train-lead-model", "train-churn-model"})
 POLL_S = 1.0  # a flow run's states change in seconds (worker poll, subprocess start), not milliseconds
 
 
@@ -93,6 +97,12 @@ async def trigger_run(
 ) -> RunCreated:
     """Start `flow_name/deployment_name` (e.g. `build-features/nightly`) over the location's data."""
     require_location(auth, body.location)
+    if flow_name in BROKERAGE_WIDE_FLOWS:
+        raise HTTPException(
+            403,
+            f"{flow_name} trains the model every location shares, so a location's key cannot start it; "
+            f"the operator runs it with `hub run {flow_name}` (or its nightly schedule does)",
+        )
     if body.parameters.get("location_id", body.location) != body.location:
         raise HTTPException(403, "parameters.location_id must be the request's location (or left out)")
     _require_prefect()

@@ -39,11 +39,36 @@ def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo's store and files go (recreated).")] = Path(
         "var/demo"
     ),
+    explore: Annotated[
+        bool | None,
+        typer.Option(
+            help="Keep the stack and dashboard up after the report until Ctrl-C "
+            "(default: yes at a terminal, no in scripts and CI)."
+        ),
+    ] = None,
+    api_port: Annotated[int, typer.Option(help="API port (a free one if taken).")] = 8000,
+    prefect_port: Annotated[int, typer.Option(help="Prefect server / UI port (a free one if taken).")] = 4200,
 ) -> None:
-    """Simulate a brokerage, replay its signed GHL webhooks through the real API, show the results."""
+    """Simulate a brokerage, replay its signed GHL webhooks through the real API, show the results,
+    then keep the dashboard and Prefect UI up to explore them."""
+    import os
+    import sys
+
+    from hub.cli.processes import port_or_free, stop_on_signals
     from hub.demo import run_demo
 
-    run_demo(leads=leads, days=days, seed=seed, workdir=workdir)
+    if explore is None:
+        explore = sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+    stop_on_signals()  # the demo's stack is stopped, never orphaned, however the demo is stopped
+    run_demo(
+        leads=leads,
+        days=days,
+        seed=seed,
+        workdir=workdir,
+        explore=explore,
+        api_port=port_or_free(api_port),
+        prefect_port=port_or_free(prefect_port),
+    )
 
 
 @app.command()
@@ -115,9 +140,9 @@ def up(
     Uses HUB_DATABASE_URL (PostgreSQL: the Prefect server gets `<db>_prefect` next to it) and
     HUB_REDIS_URL when set; SQLite files under --workdir otherwise.
     """
-    import signal
     import time
 
+    from hub.cli.processes import ignore_stop_signals, stop_on_signals
     from hub.cli.stack import StackShape, local_stack
     from hub.settings import get_settings
     from hub.store.engine import migrate
@@ -129,13 +154,7 @@ def up(
     shape = StackShape(task_workers=task_workers, flow_workers=flow_workers, flow_limit=flow_limit)
     console = Console()
 
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM (systemd, docker stop) stops the children like Ctrl-C
-
-    signal.signal(signal.SIGTERM, interrupt)
-    # A shell starts background jobs with SIGINT ignored, and children inherit that: restore it, or
-    # neither Ctrl-C here nor Prefect's SIGTERM→SIGINT in the workers would stop anything.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_signals()
     with local_stack(
         workdir,
         env,
@@ -159,9 +178,7 @@ def up(
                 time.sleep(1)
         except KeyboardInterrupt:
             console.print("stopping…")
-            # A second Ctrl-C must not cut the shutdown short and orphan children.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            ignore_stop_signals()
     console.print("stopped.")
 
 

@@ -32,6 +32,37 @@ def free_port() -> int:
         return port
 
 
+def stop_on_signals() -> None:
+    """Make SIGTERM (systemd, docker stop, kill) and SIGINT raise KeyboardInterrupt in the main thread,
+    so a supervisor's `finally` stops its children instead of the process dying around them.
+
+    A shell starts background jobs with SIGINT ignored and children inherit that, so SIGINT is
+    restored explicitly, or neither Ctrl-C nor Prefect's SIGTERM→SIGINT would stop anything.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def ignore_stop_signals() -> None:
+    """While children are being stopped: a second Ctrl-C must not cut the shutdown short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def port_or_free(preferred: int) -> int:
+    """`preferred` if nothing listens on it on loopback, else a free port."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
+
+
 def log_tail(log: Path, chars: int = 2000) -> str:
     return log.read_text(errors="replace")[-chars:] if log.exists() else ""
 

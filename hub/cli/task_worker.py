@@ -1,4 +1,9 @@
-"""`hub task-worker`: serves the event-processing background task, optionally with a status endpoint."""
+"""`hub task-worker`: serves the stack's background tasks, optionally with a status endpoint.
+
+Besides the task it is given (event processing), a worker always serves `dispatch-location-steps`:
+processing queues it when a batch leaves a workflow step due now (tasks/dispatch_location.py), so
+wherever processing runs, its immediate dispatch has a worker too.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,16 @@ from prefect.task_worker import StopTaskWorker, TaskWorker, create_status_server
 from prefect.task_worker import serve as serve_tasks
 
 
+def served_tasks(task: Any) -> list[Any]:
+    """`task` and the background tasks it may queue."""
+    from tasks.dispatch_location import dispatch_location_steps
+
+    return [task] if task is dispatch_location_steps else [task, dispatch_location_steps]
+
+
 def serve(task: Any, *, limit: int, status_port: int | None) -> None:
-    """Run `task` for the Prefect server at PREFECT_API_URL, at most `limit` runs at a time.
+    """Run `task` (and `served_tasks`' companions) for the Prefect server at PREFECT_API_URL, at
+    most `limit` runs at a time.
 
     With `status_port`, Prefect's task-worker status app answers `GET /status` on 127.0.0.1 (the
     stack's health check). Not through Prefect's `serve(status_server_port=…)`: in 3.9.1 it crashes at
@@ -22,19 +35,20 @@ def serve(task: Any, *, limit: int, status_port: int | None) -> None:
     once, as it does without a status port; an interrupted batch rolls back and the API's sweep
     re-kicks its location.
     """
+    tasks = served_tasks(task)
     if status_port is None:
-        serve_tasks(task, limit=limit)
+        serve_tasks(*tasks, limit=limit)
         return
     thread = threading.Thread(
-        target=asyncio.run, args=(_serve_with_status(task, limit, status_port),), daemon=True
+        target=asyncio.run, args=(_serve_with_status(tasks, limit, status_port),), daemon=True
     )
     thread.start()
     while thread.is_alive():
         thread.join(0.5)  # with a timeout, so Ctrl-C reaches this (main) thread
 
 
-async def _serve_with_status(task: Any, limit: int, port: int) -> None:
-    worker = TaskWorker(task, limit=limit)
+async def _serve_with_status(tasks: list[Any], limit: int, port: int) -> None:
+    worker = TaskWorker(*tasks, limit=limit)
     config = uvicorn.Config(
         create_status_server(worker),
         host="127.0.0.1",

@@ -14,26 +14,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hub.listings.columns import LISTING_FRAME_COLUMNS, LISTING_NUMERIC_COLUMNS
 from hub.listings.fields import amenities
 from hub.store.models import Listing, ListingAlertItem, ListingInteraction
 
-LISTING_FRAME_COLUMNS = (
-    "listing_id",
-    "location_id",
-    "status",
-    "list_price",
-    "bedrooms",
-    "bathrooms",
-    "living_area_sqft",
-    "property_type",
-    "city",
-    "postal_code",
-    "latitude",
-    "longitude",
-    "days_on_market",
-    "year_built",
-    "features",
-)
 CHUNK = 1000
 
 
@@ -64,8 +48,7 @@ def listings_frame(session: Session, location_id: str) -> pd.DataFrame:
         for row in rows
     ]
     frame = pd.DataFrame(records, columns=list(LISTING_FRAME_COLUMNS))
-    numeric = ("list_price", "bedrooms", "bathrooms", "living_area_sqft", "latitude", "longitude")
-    for column in (*numeric, "days_on_market", "year_built"):
+    for column in (*LISTING_NUMERIC_COLUMNS, "year_built"):
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     return frame
 

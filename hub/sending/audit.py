@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hub.store.activity_log import append_activity
 from hub.store.models import Activity, SendLedgerEntry
+from hub.store.models.base import utcnow
 
 # Activity kinds written by the workflow engine and the send path.
 AUDIT_KINDS = (
@@ -49,11 +49,16 @@ def record(
     *,
     now: datetime,
     **fields: Any,
-) -> Activity:
+) -> None:
     """Append one audit item; `at` is the engine's clock (it may be simulated), the row's
-    created_at the wall clock."""
+    created_at the wall clock. The same row `append_activity` writes, as one INSERT without the
+    ORM's unit of work (the dispatcher writes two per send; nobody reads the object back)."""
     payload = {"at": now.astimezone(UTC).isoformat(), **{k: v for k, v in fields.items() if v is not None}}
-    return append_activity(session, location_id, kind, payload, contact_id=contact_id)
+    session.execute(
+        sa.insert(Activity).values(
+            location_id=location_id, kind=kind, contact_id=contact_id, payload=payload, created_at=utcnow()
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ sends (its id is in the ledger): our own OutboundMessage echo must not pause our
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -149,3 +151,122 @@ def latest_human_activity(session: Session, location_id: str, contact_id: str) -
     found = [HumanActivity(row[0], f"inbound {row[1]} reply") for row in (inbound,) if row is not None]
     found += [HumanActivity(row[0], f"agent message ({row[1]})") for row in (agent,) if row is not None]
     return max(found, key=lambda a: a.at) if found else None
+
+
+ContactKey = tuple[str, str]  # (location_id, contact_id)
+
+
+def send_histories(
+    session: Session, contacts: Collection[ContactKey], *, now: datetime
+) -> dict[ContactKey, SendHistory]:
+    """`send_history(..., channel=None)` for many contacts at once: five queries in all instead of
+    five per contact (the dispatcher reads a claimed batch's contacts together). Same rules and the
+    same results; pass a channel other than SMS through `for_channel`."""
+    wanted = set(contacts)
+    if not wanted:
+        return {}
+    locations = sorted({loc for loc, _ in wanted})
+    ids = sorted({contact for _, contact in wanted})
+
+    def scope(model: type[SendLedgerEntry] | type[Message]) -> sa.ColumnElement[bool]:
+        # A superset (every pair of the two lists); rows outside `wanted` are dropped below.
+        return sa.and_(model.location_id.in_(locations), model.contact_id.in_(ids))
+
+    horizon = now - max(WINDOW, OPT_OUT_REPEAT) - timedelta(days=1)
+    rows = session.execute(
+        sa.select(
+            SendLedgerEntry.location_id,
+            SendLedgerEntry.contact_id,
+            SendLedgerEntry.channel,
+            SendLedgerEntry.status,
+            SendLedgerEntry.reserved_at,
+            SendLedgerEntry.completed_at,
+            SendLedgerEntry.request_summary,
+        ).where(
+            scope(SendLedgerEntry),
+            SendLedgerEntry.status.in_(MAYBE_SENT),
+            SendLedgerEntry.reserved_at >= horizon,
+        )
+    ).all()
+    past: dict[ContactKey, list[PastSend]] = {key: [] for key in wanted}
+    wording: dict[ContactKey, list[datetime]] = {key: [] for key in wanted}
+    for loc, contact, channel, status, reserved_at, completed_at, summary in rows:
+        key = (loc, contact)
+        if key not in wanted:
+            continue
+        if channel in CAPPED_CHANNELS and reserved_at > now - WINDOW:
+            past[key].append(PastSend(channel, reserved_at))
+        if channel == "SMS" and status == "sent" and summary.get("opt_out_wording"):
+            wording[key].append(completed_at or reserved_at)
+    sms_before = set(
+        session.execute(
+            sa.select(SendLedgerEntry.location_id, SendLedgerEntry.contact_id)
+            .where(scope(SendLedgerEntry), SendLedgerEntry.channel == "SMS", SendLedgerEntry.status == "sent")
+            .distinct()
+        ).all()
+    )
+    ours = sa.select(SendLedgerEntry.ghl_message_id).where(
+        scope(SendLedgerEntry), SendLedgerEntry.ghl_message_id.is_not(None)
+    )
+    inbound = _newest(session, scope(Message), Message.direction == "inbound", limit=1)
+    agent = _newest(
+        session,
+        scope(Message),
+        Message.direction == "outbound",
+        sa.or_(Message.source.is_(None), Message.source.not_in(sorted(AUTOMATION_SOURCES))),
+        Message.id.not_in(ours),
+        limit=1,
+    )
+    delivery = _newest(
+        session,
+        scope(Message),
+        Message.direction == "outbound",
+        Message.channel == "SMS",
+        limit=DELIVERY_LOOKBACK,
+    )
+    histories: dict[ContactKey, SendHistory] = {}
+    for key in wanted:
+        found = [HumanActivity(at, f"inbound {channel} reply") for at, channel, _ in inbound.get(key, [])]
+        found += [HumanActivity(at, f"agent message ({channel})") for at, channel, _ in agent.get(key, [])]
+        histories[key] = SendHistory(
+            past=tuple(past[key]),
+            sms_sent_before=key in sms_before,
+            last_opt_out_wording_at=max(wording[key]) if wording[key] else None,
+            human=max(found, key=lambda a: a.at) if found else None,
+            sms_delivery=tuple(status for _, _, status in delivery.get(key, [])),
+        )
+    return histories
+
+
+def for_channel(history: SendHistory, channel: str | None) -> SendHistory:
+    """A history from `send_histories` as `send_history(..., channel=channel)` returns it."""
+    return history if channel in ("SMS", None) else replace(history, sms_delivery=())
+
+
+def _newest(
+    session: Session, *where: sa.ColumnElement[bool], limit: int
+) -> dict[ContactKey, list[tuple[datetime, str, str | None]]]:
+    """Per contact, the `limit` newest messages matching `where` (occurred_at, channel, status)."""
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=(Message.location_id, Message.contact_id), order_by=Message.occurred_at.desc())
+        .label("rank")
+    )
+    ranked = (
+        sa.select(
+            Message.location_id,
+            Message.contact_id,
+            Message.occurred_at,
+            Message.channel,
+            Message.status,
+            rank,
+        )
+        .where(*where)
+        .subquery()
+    )
+    newest: dict[ContactKey, list[tuple[datetime, str, str | None]]] = {}
+    for loc, contact, at, channel, status, _ in session.execute(
+        sa.select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
+    ):
+        newest.setdefault((loc, contact), []).append((at, channel, status))
+    return newest

@@ -17,7 +17,7 @@ reconciled against GHL's OutboundMessage echo (hub.sending.reconcile).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -56,10 +56,17 @@ class LedgerKey:
 @dataclass(frozen=True, slots=True)
 class Reservation:
     """`granted`: this caller holds the slot and must now call GHL and settle the row.
-    Otherwise `entry` is the existing row (sent, reserved or unknown) and nothing may be sent."""
+    Otherwise `status` is the existing row's (sent, reserved or unknown) and nothing may be sent."""
 
     granted: bool
-    entry: SendLedgerEntry
+    entry_id: int
+    status: str
+    _session: Session = field(repr=False, compare=False)
+
+    @property
+    def entry(self) -> SendLedgerEntry:
+        """The ledger row, read when asked (the send path needs only its id)."""
+        return _fresh_by_id(self._session, self.entry_id)
 
 
 def find(session: Session, key: LedgerKey) -> SendLedgerEntry | None:
@@ -100,14 +107,16 @@ def reserve(
         .returning(_TABLE.c.id)
     ).scalar()
     if inserted is not None:
-        return Reservation(True, _fresh(session, key))
+        return Reservation(True, inserted, "reserved", session)
     retaken = session.execute(
         sa.update(SendLedgerEntry)
         .where(key.where(), SendLedgerEntry.status.in_(NOTHING_SENT))
         .values(status="reserved", reserved_at=now, completed_at=None, reason=None, request_summary=summary)
         .returning(SendLedgerEntry.id)
+        .execution_options(synchronize_session=False)
     ).scalar()
-    return Reservation(retaken is not None, _fresh(session, key))
+    entry = _fresh(session, key)
+    return Reservation(retaken is not None, entry.id, entry.status, session)
 
 
 def record_skip(
@@ -141,6 +150,7 @@ def record_skip(
         sa.update(SendLedgerEntry)
         .where(key.where(), SendLedgerEntry.status.in_(NOTHING_SENT))
         .values(status=status, reason=reason, completed_at=now)
+        .execution_options(synchronize_session=False)
     )
     return _fresh(session, key)
 
@@ -167,8 +177,15 @@ def settle(
         .where(SendLedgerEntry.id == entry_id, SendLedgerEntry.status.in_(from_status))
         .values(**values)
         .returning(SendLedgerEntry.id)
+        # Rows read earlier in this session are not refreshed; readers use populate_existing.
+        .execution_options(synchronize_session=False)
     ).scalar()
     return updated is not None
+
+
+def _fresh_by_id(session: Session, entry_id: int) -> SendLedgerEntry:
+    stmt = sa.select(SendLedgerEntry).where(SendLedgerEntry.id == entry_id)
+    return session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
 def _fresh(session: Session, key: LedgerKey) -> SendLedgerEntry:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from hub.compliance.guards import (
     Content,
     EmailContent,
     SendCheck,
+    SendHistory,
     SmsContent,
     WorkflowLimits,
     evaluate,
@@ -69,6 +70,14 @@ class SendRequest:
     assigned_to: str | None = None  # call tasks
 
 
+class Prefetched(Protocol):
+    """Facts a dispatcher read in bulk for a batch (hub.workflows.batch_facts.BatchFacts)."""
+
+    def history(self, location_id: str, contact_id: str, channel: str, now: datetime) -> SendHistory: ...
+    def may_have_slot(self, key: LedgerKey) -> bool: ...
+    def reserved(self, location_id: str, contact_id: str, key: LedgerKey) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     status: OutcomeStatus
@@ -90,11 +99,13 @@ def send(
     location: Location,
     policy: LocationPolicy,
     now: datetime,
+    prefetched: Prefetched | None = None,
 ) -> SendOutcome:
-    """Send one message or call task if, and only if, every guard allows it now (module docstring)."""
+    """Send one message or call task if, and only if, every guard allows it now (module docstring).
+    `prefetched`: the same facts read in bulk by the dispatcher instead of here."""
     enrollment = request.enrollment
     key = LedgerKey(enrollment.id, request.step_id, request.channel, request.attempt)
-    existing = find(session, key)
+    existing = find(session, key) if prefetched is None or prefetched.may_have_slot(key) else None
     if existing is not None and existing.status in ("sent", "unknown", "reserved"):
         # "reserved" here means the previous worker holding this enrollment died mid-send.
         status = existing.status if existing.status != "reserved" else resolve(session, existing, now=now)
@@ -106,7 +117,11 @@ def send(
         contact=contact_snapshot(contact),
         location=location_snapshot(location),
         policy=policy,
-        history=send_history(session, location.id, contact.id, now=now, channel=request.channel),
+        history=(
+            prefetched.history(location.id, contact.id, request.channel, now)
+            if prefetched is not None
+            else send_history(session, location.id, contact.id, now=now, channel=request.channel)
+        ),
         limits=request.limits,
         since=request.since,
     )
@@ -139,6 +154,8 @@ def send(
         return SendOutcome(
             "suppressed", reason, failover_ok=verdict.failover_ok, contact_gone=gone, guard=verdict.guard
         )
+    if prefetched is not None:
+        prefetched.reserved(location.id, contact.id, key)  # this contact's history changes now
     return _call(session, client, request, key, verdict, contact=contact, location=location, now=now)
 
 
@@ -188,9 +205,9 @@ def _call(
     if not reservation.granted:
         session.commit()
         return SendOutcome(
-            "duplicate", f"this step was already handled on {key.channel}: {reservation.entry.status}"
+            "duplicate", f"this step was already handled on {key.channel}: {reservation.status}"
         )
-    entry_id = reservation.entry.id
+    entry_id = reservation.entry_id
     session.commit()  # the reservation must be durable before GHL can act on the request
     try:
         ghl_id = _perform(client, location.id, contact.id, content, request.assigned_to)

@@ -74,9 +74,22 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def _no_wal_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    # This connection's commits never run a checkpoint; a `checkpoint_wal` caller must do it.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def make_engine(url: str, *, echo: bool = False, wal_autocheckpoint: bool = True) -> Engine:
     """An engine for `url`. For SQLite: creates the file's folder and sets WAL, foreign keys and
     busy_timeout on every connection. Does not connect; see `check_connection`.
+
+    `wal_autocheckpoint=False` (SQLite only) makes this engine's commits skip SQLite's automatic
+    WAL checkpoint, which otherwise runs inside whichever commit crosses 1,000 WAL pages and
+    makes that commit (and every request waiting on it) pay for writing the pages back and an
+    extra fsync. Only for an engine whose WAL is checkpointed by someone else (`checkpoint_wal`
+    from a background thread, as the webhook receiver's writer does).
 
     SQLite keeps the driver's default transaction handling on purpose: a SELECT does not open a
     transaction, so a later write waits for the lock (busy_timeout) instead of failing with
@@ -97,11 +110,29 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(parsed, echo=echo)
         sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+        if not wal_autocheckpoint:
+            sa.event.listen(engine, "connect", _no_wal_autocheckpoint)
         return engine
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
     return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+
+
+def checkpoint_wal(engine: Engine, mode: str = "PASSIVE") -> tuple[int, int]:
+    """Run a SQLite WAL checkpoint; return (frames in the WAL, frames written back to the database).
+
+    PASSIVE (the default) never waits for the writer or readers: it writes back what it can while
+    commits go on. TRUNCATE waits for the writer (busy_timeout), writes back everything and empties
+    the WAL file. Frames equal to written back means the WAL is fully checkpointed, and the next
+    commit starts the WAL from the beginning again.
+    """
+    if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+        raise ValueError(f"unknown WAL checkpoint mode {mode!r}; use PASSIVE, FULL, RESTART or TRUNCATE")
+    with engine.connect() as conn:
+        _busy, frames, written = conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").one()
+        conn.commit()
+    return int(frames), int(written)
 
 
 def describe(url: URL) -> str:

@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from hub.store.event_log import RawDelivery, append_new
 
@@ -33,8 +32,8 @@ CommitBatch = Callable[[Sequence[RawDelivery]], set[str]]
 
 def commit_deliveries(engine: Engine, deliveries: Sequence[RawDelivery]) -> set[str]:
     """The store's `CommitBatch`: one transaction for the group, the new keys back."""
-    with Session(engine) as session, session.begin():
-        return append_new(session, deliveries)
+    with engine.begin() as connection:
+        return append_new(connection, deliveries)
 
 
 @dataclass(slots=True)

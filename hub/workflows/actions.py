@@ -132,7 +132,7 @@ def run_notify(ctx: StepContext, step: NotifyAgent) -> Transition:
     if not reservation.granted:
         return Go(ctx.definition.following(step.id))
     ctx.session.commit()
-    entry_id = reservation.entry.id
+    entry_id = reservation.entry_id
     try:
         note = ctx.deps.client.create_note(ctx.location.id, ctx.contact.id, message, user_id=user)
     except GHLOutcomeUnknownError as exc:

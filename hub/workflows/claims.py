@@ -93,3 +93,10 @@ def release(session: Session, enrollment_id: int, worker: str) -> None:
         .values(claimed_by=None, claim_expires_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def has_due(session: Session, location_id: str, now: datetime) -> bool:
+    """Whether the location has an enrollment a dispatcher could claim now (a cheap probe: the
+    processing task asks it after each batch to decide whether to queue an immediate dispatch)."""
+    found = session.scalar(sa.select(Enrollment.id).where(_due(now, location_id)).limit(1))
+    return found is not None

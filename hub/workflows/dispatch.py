@@ -3,8 +3,9 @@
     report = dispatch_due(Session, client, now=datetime.now(UTC))
 
 One call: reconcile sends of uncertain outcome (hub.sending.reconcile), then claim due enrollments
-in batches (hub.workflows.claims) and run each (hub.workflows.runner) in its own session, releasing
-the claim afterwards. A worker that dies keeps its claims until their lease runs out; the next
+in batches (hub.workflows.claims), read what their steps need in bulk (hub.workflows.batch_facts)
+and run each (hub.workflows.runner), one after the other in the batch's session, giving the claim
+back in the enrollment's last commit. A worker that dies keeps its claims until their lease runs out; the next
 worker then takes the enrollment over and finds any half-done send in the ledger as `reserved`,
 which it reconciles instead of sending again. An unexpected error in one enrollment is recorded on
 it (visible in the audit trail and the report) and does not stop the others.
@@ -27,6 +28,7 @@ from hub.ghl.client import GHLClient
 from hub.sending.audit import record
 from hub.sending.reconcile import ReconcileReport, reconcile
 from hub.store.models import Enrollment
+from hub.workflows.batch_facts import BatchFacts
 from hub.workflows.claims import claim_due, release
 from hub.workflows.execution import EngineDeps, SecretProvider
 from hub.workflows.runner import run_enrollment
@@ -60,8 +62,12 @@ def dispatch_due(
     http: httpx.Client | None = None,
     webhook_secrets: SecretProvider | None = None,
     worker: str | None = None,
+    prefetch: bool = True,
 ) -> DispatchReport:
-    """Run up to `limit` due enrollments (of one location, or all) as of `now`."""
+    """Run up to `limit` due enrollments (of one location, or all) as of `now`.
+
+    `prefetch=False` reads every fact one step at a time, as before batch_facts existed: the
+    baseline of bench/bench_dispatch.py and the reference the batch path is tested against."""
     report = DispatchReport(worker or uuid.uuid4().hex)
     deps = EngineDeps(client, http=http, webhook_secrets=webhook_secrets)
     with session_factory() as session:
@@ -79,35 +85,42 @@ def dispatch_due(
         if not ids:
             break
         report.claimed += len(ids)
-        for enrollment_id in ids:
-            _run_one(session_factory, deps, enrollment_id, now, report)
+        with session_factory() as session:
+            facts = BatchFacts(session, ids, now=now) if prefetch else None
+            for enrollment_id in ids:
+                _run_one(session, deps, enrollment_id, now, report, facts)
     report.sends = deps.tally
     return report
 
 
 def _run_one(
-    session_factory: Callable[[], Session],
+    session: Session,
     deps: EngineDeps,
     enrollment_id: int,
     now: datetime,
     report: DispatchReport,
+    facts: BatchFacts | None,
 ) -> None:
-    with session_factory() as session:
-        enrollment = session.get(Enrollment, enrollment_id)
-        if enrollment is None or enrollment.claimed_by != report.worker:
-            return
-        try:
-            result = run_enrollment(session, deps, enrollment, now=now)
-        except Exception as exc:  # one broken enrollment must not stop the batch; it is recorded below
-            session.rollback()
-            log.exception("enrollment %s failed unexpectedly", enrollment_id)
-            report.errors.append(f"enrollment {enrollment_id}: {type(exc).__name__}: {exc}")
-            _record_error(session, enrollment_id, exc, now)
-        else:
-            report.steps += result.steps
-            report.statuses[result.status] += 1
-        release(session, enrollment_id, report.worker)
-        session.commit()
+    if facts is not None:
+        facts.before_run(enrollment_id)
+    # Read just before it runs (never from the batch's read): processing may have exited or held it.
+    enrollment = session.get(Enrollment, enrollment_id, populate_existing=True)
+    if enrollment is None or enrollment.claimed_by != report.worker:
+        return
+    try:
+        result = run_enrollment(session, deps, enrollment, now=now, facts=facts, release_for=report.worker)
+    except Exception as exc:  # one broken enrollment must not stop the batch; it is recorded below
+        session.rollback()
+        log.exception("enrollment %s failed unexpectedly", enrollment_id)
+        report.errors.append(f"enrollment {enrollment_id}: {type(exc).__name__}: {exc}")
+        _record_error(session, enrollment_id, exc, now)
+    else:
+        report.steps += result.steps
+        report.statuses[result.status] += 1
+        if enrollment.claimed_by != report.worker:
+            return  # released in the run's last commit
+    release(session, enrollment_id, report.worker)
+    session.commit()
 
 
 def _record_error(session: Session, enrollment_id: int, exc: Exception, now: datetime) -> None:

@@ -24,6 +24,7 @@ from hub.compliance.guards import WorkflowLimits
 from hub.compliance.policy import LocationPolicy
 from hub.compliance.quiet_hours import WEEKDAYS, Interval
 from hub.ghl.client import GHLClient
+from hub.sending.sender import Prefetched
 from hub.store.models import Contact, Enrollment, Location
 from hub.workflows.definition import WorkflowDefinition
 from hub.workflows.facts import lead_facts, template_variables
@@ -80,6 +81,7 @@ class StepContext:
     location: Location
     policy: LocationPolicy
     now: datetime
+    prefetched: Prefetched | None = None  # the dispatcher's bulk read of the batch (batch_facts)
     _facts: dict[str, Any] | None = field(default=None, repr=False)
     _variables: dict[str, Any] | None = field(default=None, repr=False)
 

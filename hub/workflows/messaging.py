@@ -85,6 +85,7 @@ def _try_channels(
             location=ctx.location,
             policy=ctx.policy,
             now=ctx.now,
+            prefetched=ctx.prefetched,
         )
         ctx.deps.tally[outcome.status] += 1
         more = index + 1 < len(options)

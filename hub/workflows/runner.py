@@ -20,6 +20,7 @@ from hub.errors import ConfigError
 from hub.sending.audit import record
 from hub.store.models import Contact, Enrollment, Location
 from hub.workflows.actions import run_enroll, run_exit, run_move_stage, run_notify, run_tags
+from hub.workflows.batch_facts import BatchFacts
 from hub.workflows.enrollment import finish, hold, pinned_definition
 from hub.workflows.execution import EngineDeps, Go, Hold, Sleep, StepContext, Transition
 from hub.workflows.flow_control import run_ab_split, run_branch, run_goal, run_wait
@@ -85,8 +86,19 @@ def enter(enrollment: Enrollment, step_id: str, *, now: datetime) -> None:
     enrollment.current_step_id, enrollment.next_run_at, enrollment.status = step_id, now, "active"
 
 
-def run_enrollment(session: Session, deps: EngineDeps, enrollment: Enrollment, *, now: datetime) -> RunResult:
-    """Run `enrollment` (claimed by the caller) until it waits, ends or is held."""
+def run_enrollment(
+    session: Session,
+    deps: EngineDeps,
+    enrollment: Enrollment,
+    *,
+    now: datetime,
+    facts: BatchFacts | None = None,
+    release_for: str | None = None,
+) -> RunResult:
+    """Run `enrollment` (claimed by the caller) until it waits, ends or is held.
+
+    `facts`: the batch's bulk read (the dispatcher's); `release_for`: give that worker's claim back
+    in the run's last commit instead of a commit of its own."""
     result = RunResult()
     contact = session.get(Contact, (enrollment.location_id, enrollment.contact_id))
     location = session.get(Location, enrollment.location_id)
@@ -95,7 +107,7 @@ def run_enrollment(session: Session, deps: EngineDeps, enrollment: Enrollment, *
         session.commit()
         result.status = enrollment.status
         return result
-    definition = pinned_definition(session, enrollment)
+    definition = (facts.definition(enrollment) if facts else None) or pinned_definition(session, enrollment)
     try:
         policy = parse_policy(location.id, location.compliance)
     except ConfigError as exc:
@@ -115,7 +127,7 @@ def run_enrollment(session: Session, deps: EngineDeps, enrollment: Enrollment, *
         session.commit()
         result.status = enrollment.status
         return result
-    ctx = StepContext(session, deps, enrollment, definition, contact, location, policy, now)
+    ctx = StepContext(session, deps, enrollment, definition, contact, location, policy, now, facts)
     for _ in range(MAX_STEPS_PER_RUN):
         step_id = enrollment.current_step_id or END
         if step_id == END:
@@ -146,6 +158,8 @@ def run_enrollment(session: Session, deps: EngineDeps, enrollment: Enrollment, *
             f"ran {MAX_STEPS_PER_RUN} steps without waiting: a loop with no wait",
             now=now,
         )
+    if release_for is not None and enrollment.claimed_by == release_for:
+        enrollment.claimed_by, enrollment.claim_expires_at = None, None
     session.commit()
     result.status = enrollment.status
     return result

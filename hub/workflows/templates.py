@@ -12,9 +12,10 @@ are rendered with autoescape, so a lead's name cannot inject markup into an emai
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -78,11 +79,16 @@ def check_template(source: str, *, html: bool = False) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+@lru_cache(maxsize=1024)
+def _compiled(source: str, html: bool) -> Template:
+    # Compiling is most of a render's cost and a workflow's templates are few and immutable.
+    return (_HTML if html else _TEXT).from_string(source)
+
+
 def render(source: str, variables: Mapping[str, Any], *, html: bool = False) -> str:
     """Render a template for one lead; TemplateRenderError says which variable was missing."""
-    env = _HTML if html else _TEXT
     try:
-        return env.from_string(source).render(**variables)
+        return _compiled(source, html).render(**variables)
     except UndefinedError as exc:
         raise TemplateRenderError(f"template needs a value it does not have: {exc.message}") from None
     except SecurityError as exc:

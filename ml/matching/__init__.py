@@ -42,13 +42,13 @@ Buyers with no candidate listing get no rows.
 
 from __future__ import annotations
 
+from hub.listings.columns import LISTING_COLUMNS
 from ml.matching.evaluation import RankingMetrics, evaluate_rankings, future_relevance
 from ml.matching.frames import (
     ACTIVE_STATUSES,
     EXPLICIT_COLUMNS,
     INTERACTION_COLUMNS,
     INTERACTION_KINDS,
-    LISTING_COLUMNS,
     MATCH_COLUMNS,
 )
 from ml.matching.model import MATCH_KIND, MatchModel, train_ranker

@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hub.errors import TrainingDataError
+from ml.matching.distributions import Distributions, area_cooccurrence, build_distributions, in_stock
 from ml.matching.frames import ACTIVE_STATUSES, validate_exclude, validate_listings
 
 FloatArray = NDArray[np.float64]
@@ -85,6 +86,10 @@ class BuyerArrays:
     must_count: IntArray
     must_unknown: BoolArray  # a must-have no listing of the feed has: nothing can match
     type_popularity: NDArray[np.float32]  # (types,) mean learned type share over buyers with behaviour
+    area_from_stated: NDArray[np.float32]  # (buyers × cities) co-occurrence via stated areas (NaN: none)
+    area_from_liked: NDArray[np.float32]  # (buyers × cities) co-occurrence via liked areas (NaN: none)
+    anchor_area_log_price: FloatArray  # median ln(price) of the buyer's stated areas, else liked areas
+    market_log_price: FloatArray  # median ln(price) of the buyer's liked areas, by liked share
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,7 @@ class Encoded:
     listings: ListingArrays
     buyers: BuyerArrays
     by_location: bool
+    distributions: Distributions
 
 
 _PROFILE_NEEDS = (
@@ -113,7 +119,10 @@ _PROFILE_NEEDS = (
     "sqft_log_mean",
     "area_weights",
     "type_weights",
+    "beds_weights",
+    "price_weights",
     "seen_listing_ids",
+    "as_of",
 )
 
 
@@ -223,6 +232,20 @@ def encode(listings: pd.DataFrame, profiles: pd.DataFrame, *, validated: bool = 
             else:
                 must_unknown[row] = True
     has_behaviour = type_share.sum(axis=1) > 0
+    # Price level of the buyer's areas: a price prior for buyers who stated no budget yet.
+    city_median_by_code = np.full(len(vocabulary.cities), np.nan)
+    city_median_by_code[medians.index[medians.index >= 0].to_numpy()] = medians[medians.index >= 0]
+    known_median = ~np.isnan(city_median_by_code)
+    stated_in = area_stated & known_median
+    stated_median = np.array(
+        [np.median(city_median_by_code[row]) if row.any() else np.nan for row in stated_in], dtype=np.float64
+    )
+    liked_mass = area_share[:, known_median].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        market = area_share[:, known_median] @ city_median_by_code[known_median] / liked_mass
+    market = np.where(liked_mass > 0, market, np.nan)
+    from_stated, from_liked = area_cooccurrence(area_share, area_stated)
+    as_of = pd.Timestamp(profiles["as_of"].dropna().iloc[0]) if profiles["as_of"].notna().any() else None
     buyer_arrays = BuyerArrays(
         frame=profiles,
         ids=profiles["contact_id"].astype(str).to_numpy(dtype=object),
@@ -252,8 +275,24 @@ def encode(listings: pd.DataFrame, profiles: pd.DataFrame, *, validated: bool = 
             if has_behaviour.any()
             else np.zeros(len(vocabulary.types), dtype=np.float32)
         ),
+        area_from_stated=from_stated,
+        area_from_liked=from_liked,
+        anchor_area_log_price=np.where(np.isnan(stated_median), market, stated_median),
+        market_log_price=market,
     )
-    return Encoded(vocabulary, listing_arrays, buyer_arrays, by_location)
+    distributions = build_distributions(
+        listing_log_price=log_price,
+        listing_beds=listing_arrays.beds,
+        listing_city=city_code,
+        listing_kind=listing_arrays.kind,
+        listing_location=listing_location,
+        in_stock=in_stock(feed, as_of),
+        n_cities=len(vocabulary.cities),
+        n_types=len(vocabulary.types),
+        beds_weights=_dicts(profiles, "beds_weights"),
+        price_weights=_dicts(profiles, "price_weights"),
+    )
+    return Encoded(vocabulary, listing_arrays, buyer_arrays, by_location, distributions)
 
 
 def blocked_pairs(

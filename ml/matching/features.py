@@ -35,7 +35,21 @@ FEATURE_NAMES = (
     "listing_beds",
     "price_vs_city_median",  # ln(price) − median ln(price) of the feed's listings in the same city
     "type_popularity",  # mean share of this property type over the buyers being ranked
+    # What the buyer liked against what was on the market (distributions.py); NaN without behaviour:
+    "beds_share",  # the buyer's liked share at this listing's bed count
+    "beds_lift",  # ln of that share over the inventory's share at this bed count
+    "area_lift",  # ln(area share / the city's share of the inventory)
+    "type_lift",
+    "price_density",  # the buyer's smoothed liked-price density at this price
+    "price_lift",  # ln of that density over the inventory's
+    # Price priors from the buyer's areas (stated first), for buyers who stated no budget:
+    "price_vs_area_anchor",  # ln(price) − median ln(price) of the buyer's stated (else liked) areas
+    "buyer_price_vs_market",  # the buyer's liked mean ln(price) − the median of the areas they liked in
+    # Collaborative: this listing's city among the buyers who stated / liked the same areas (encode.py):
+    "area_from_stated",
+    "area_from_liked",
 )
+_LIFT_FLOOR = 0.02  # keeps a lift finite where the buyer or the inventory has (almost) nothing
 _SPREAD_FLOOR = 0.05
 
 
@@ -74,7 +88,42 @@ def pair_features(
     out[:, 18] = beds
     out[:, 19] = log_price - l_.city_median_log_price[listing]
     out[:, 20] = np.where(known_kind, b.type_popularity[np.maximum(kind, 0)], np.nan)
+    _lift_features(encoded, buyer, listing, out[:, 21:29])
+    out[:, 29] = np.where(known_city, b.area_from_stated[buyer, np.maximum(city, 0)], np.nan)
+    out[:, 30] = np.where(known_city, b.area_from_liked[buyer, np.maximum(city, 0)], np.nan)
     return out
+
+
+def _lift(share: NDArray[np.floating], stock: NDArray[np.floating]) -> NDArray[np.float64]:
+    lift: NDArray[np.float64] = np.log((share + _LIFT_FLOOR) / (stock + _LIFT_FLOOR))
+    return lift
+
+
+def _lift_features(
+    encoded: Encoded, buyer: NDArray[np.int64], listing: NDArray[np.int64], out: NDArray[np.float32]
+) -> None:
+    """Columns beds_share .. buyer_price_vs_market of FEATURE_NAMES, written into `out`."""
+    b, l_, d = encoded.buyers, encoded.listings, encoded.distributions
+    behaviour = b.weight[buyer] > 0
+    location = l_.location[listing]
+    beds = d.listing_beds[listing]
+    beds_at = np.maximum(beds, 0)
+    beds_share = d.buyer_beds[buyer, beds_at]
+    known_beds = behaviour & (beds >= 0)
+    out[:, 0] = np.where(known_beds, beds_share, np.nan)
+    out[:, 1] = np.where(known_beds, _lift(beds_share, d.stock_beds[location, beds_at]), np.nan)
+    city, kind = l_.city[listing], l_.kind[listing]
+    city_at, kind_at = np.maximum(city, 0), np.maximum(kind, 0)
+    area = _lift(b.area_share[buyer, city_at], d.stock_city[location, city_at])
+    out[:, 2] = np.where(behaviour & (city >= 0), area, np.nan)
+    kinds = _lift(b.type_share[buyer, kind_at], d.stock_type[location, kind_at])
+    out[:, 3] = np.where(behaviour & (kind >= 0), kinds, np.nan)
+    price_bin = d.listing_price_bin[listing]
+    density = d.buyer_price[buyer, price_bin]
+    out[:, 4] = np.where(behaviour, density, np.nan)
+    out[:, 5] = np.where(behaviour, _lift(density, d.stock_price[location, price_bin]), np.nan)
+    out[:, 6] = l_.log_price[listing] - b.anchor_area_log_price[buyer]
+    out[:, 7] = b.price_mean[buyer] - b.market_log_price[buyer]
 
 
 def affinity(encoded: Encoded, buyer: NDArray[np.int64], listing: NDArray[np.int64]) -> NDArray[np.float64]:

@@ -14,24 +14,10 @@ import numpy as np
 import pandas as pd
 
 from hub.errors import TrainingDataError
+from hub.listings.columns import LISTING_COLUMNS, LISTING_NUMERIC_COLUMNS
 
 INTERACTION_KINDS = ("view", "save", "showing_request", "not_interested", "alert_click")
 ACTIVE_STATUSES = ("Active",)
-LISTING_COLUMNS = (
-    "listing_id",
-    "status",
-    "list_price",
-    "bedrooms",
-    "bathrooms",
-    "living_area_sqft",
-    "property_type",
-    "city",
-    "postal_code",
-    "latitude",
-    "longitude",
-    "days_on_market",
-    "features",
-)
 INTERACTION_COLUMNS = ("contact_id", "listing_id", "kind", "at")
 EXPLICIT_COLUMNS = (
     "contact_id",
@@ -44,15 +30,6 @@ EXPLICIT_COLUMNS = (
 )
 MATCH_COLUMNS = ("contact_id", "listing_id", "score", "rank", "reasons", "scorer")
 
-_LISTING_NUMERIC = (
-    "list_price",
-    "bedrooms",
-    "bathrooms",
-    "living_area_sqft",
-    "latitude",
-    "longitude",
-    "days_on_market",
-)
 _EXPLICIT_NUMERIC = ("budget_max", "budget_min", "beds_min")
 _EXPLICIT_LISTS = ("areas", "property_types", "must_haves")
 
@@ -130,7 +107,7 @@ def validate_listings(listings: pd.DataFrame) -> pd.DataFrame:
             f"listings.listing_id must be unique; {_row_label(out, position, 'listing_id')} repeats an "
             "earlier row — keep the latest version of each listing"
         )
-    for column in _LISTING_NUMERIC:
+    for column in LISTING_NUMERIC_COLUMNS:
         out[column] = _numeric(out, column, "listings", "listing_id")
     bad_price = ~(out["list_price"] > 0)
     if bad_price.any():

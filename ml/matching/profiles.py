@@ -42,6 +42,8 @@ PROFILE_COLUMNS = (
     "sqft_log_mean",
     "area_weights",  # dict city -> share of the weighted mass (sums to 1; {} without behaviour)
     "type_weights",  # dict property_type -> share
+    "beds_weights",  # dict beds (int) -> share
+    "price_weights",  # dict price bin (round(ln price / PRICE_BIN)) -> share
     # plain counts behind the reasons
     "saved_beds",  # dict beds -> number of distinct homes saved with that many beds
     "viewed_beds",  # dict beds -> number of distinct homes viewed with that many beds
@@ -53,6 +55,7 @@ PROFILE_COLUMNS = (
     "as_of",
 )
 
+PRICE_BIN = 0.1  # width of a price bin in ln(price): ~10 % apart
 KIND_WEIGHTS = {"view": 1.0, "alert_click": 1.5, "save": 3.0, "showing_request": 5.0, "not_interested": 0.0}
 _DAY_S = 86_400.0
 
@@ -179,6 +182,13 @@ def buyer_profiles(
 
     profile["area_weights"] = per_contact(_shares(liked, "city"))
     profile["type_weights"] = per_contact(_shares(liked, "property_type"))
+    # Whole distributions, not just means: matching divides them by the inventory's (distributions.py).
+    binned = liked.assign(
+        beds_int=liked["beds"].round().astype("Int64"),
+        price_bin=np.round(liked["log_price"] / PRICE_BIN).astype("Int64"),
+    )
+    profile["beds_weights"] = per_contact(_shares(binned, "beds_int"))
+    profile["price_weights"] = per_contact(_shares(binned, "price_bin"))
     beds_int = rows.assign(beds=rows["beds"].round().astype("Int64"))
     profile["saved_beds"] = per_contact(_counts(beds_int[beds_int["kind"] == "save"], "beds", distinct=True))
     profile["viewed_beds"] = per_contact(_counts(beds_int[beds_int["kind"] == "view"], "beds", distinct=True))

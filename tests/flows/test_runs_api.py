@@ -104,6 +104,18 @@ def test_a_key_starts_runs_only_for_its_own_location(setup: dict[str, Any]) -> N
     assert bad.status_code == 422, bad.text
 
 
+def test_a_location_key_cannot_train_the_model_every_location_shares(setup: dict[str, Any]) -> None:
+    for flow in ("train-lead-model", "train-churn-model"):
+        refused = httpx.post(
+            f"{setup['api']}/runs/{flow}/nightly",
+            json={"location": setup["loc_a"]},
+            headers={"x-hub-key": setup["a"].api_key},
+            timeout=30,
+        )
+        assert refused.status_code == 403, refused.text
+        assert f"hub run {flow}" in refused.json()["detail"]
+
+
 def test_retries_get_the_same_run_and_keys_are_scoped_to_the_location(setup: dict[str, Any]) -> None:
     a, b, loc_a = setup["a"], setup["b"], setup["loc_a"]
     body = {"location": loc_a, "parameters": {"every_days": 3}}

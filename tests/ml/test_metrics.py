@@ -59,6 +59,18 @@ def test_calibration_repairs_an_overconfident_score(method: str) -> None:
     np.testing.assert_array_equal(again.apply(overconfident), calibrator.apply(overconfident))
 
 
+@pytest.mark.parametrize("method", ["platt", "isotonic", "none"])
+def test_one_probability_calibrates_as_the_array_path(method: str) -> None:
+    """A single lead's score uses apply_one (plain floats); it must be the array mapping's number."""
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0, 1, 5_000)
+    y = (rng.uniform(0, 1, len(p)) < p**2).astype(float)
+    calibrator = fit_calibrator(p, y, method)  # type: ignore[arg-type]
+    probe = np.concatenate([rng.uniform(0, 1, 2_000), [0.0, 1.0, 1e-9, 1 - 1e-9, p.min(), p.max(), p[7]]])
+    one = np.array([calibrator.apply_one(float(x)) for x in probe])
+    np.testing.assert_allclose(one, calibrator.apply(probe), rtol=0, atol=1e-12)
+
+
 def test_calibration_needs_both_classes_and_a_known_method() -> None:
     with pytest.raises(ModelError, match="only negative labels"):
         fit_calibrator([0.1, 0.2], [0.0, 0.0], "platt")

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.simulator.listings import Listing as SimListing
 from hub.store.models import Listing, ListingMatch
 from tests.hub.workflows.builders import T0
 
@@ -93,65 +89,3 @@ def add_match(
     session.add(match)
     session.flush()
     return match
-
-
-def world_feed(listings: Sequence[SimListing]) -> bytes:
-    """A simulated location's MLS listings as the RESO-named CSV an MLS export would be."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "ListingKey",
-            "ListingId",
-            "StandardStatus",
-            "ListPrice",
-            "BedroomsTotal",
-            "BathroomsTotalDecimal",
-            "LivingArea",
-            "YearBuilt",
-            "PropertySubType",
-            "UnparsedAddress",
-            "City",
-            "PostalCode",
-            "Latitude",
-            "Longitude",
-            "DaysOnMarket",
-            "Features",
-        ]
-    )
-    for item in listings:
-        writer.writerow(
-            [
-                item.listing_id,
-                item.listing_id,
-                item.standard_status,
-                item.list_price,
-                item.bedrooms_total,
-                item.bathrooms_total,
-                item.living_area_sqft,
-                item.year_built,
-                item.property_sub_type,
-                item.unparsed_address,
-                item.city,
-                item.postal_code,
-                item.latitude,
-                item.longitude,
-                "" if item.days_on_market is None else item.days_on_market,
-                "; ".join(item.features),
-            ]
-        )
-    return out.getvalue().encode()
-
-
-def ghl_custom_fields(definitions: Iterable[Any]) -> list[dict[str, Any]]:
-    """A simulated location's custom fields as GET /locations/{id}/customFields returns them."""
-    return [
-        {
-            "id": d.id,
-            "name": d.name,
-            "fieldKey": f"contact.{d.key}",
-            "dataType": d.data_type,
-            "picklistOptions": list(d.options),
-        }
-        for d in definitions
-    ]

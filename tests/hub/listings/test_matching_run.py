@@ -17,13 +17,13 @@ from hub.listings.importer import import_listings
 from hub.listings.matches import lead_matches, listing_buyers
 from hub.listings.preferences import buyer_ids, explicit_preferences, save_custom_fields
 from hub.simulator import SimulationConfig, simulate
+from hub.simulator.exports import ghl_custom_fields, mls_feed_csv
 from hub.store.engine import session_factory
 from hub.store.models import Enrollment, Listing, ListingInteraction, ListingMatch
 from hub.tenancy import register_location
 from hub.workflows import publish_workflow
 from hub.workflows.loader import load_workflow
 from tasks.listing_matching import match_buyers
-from tests.hub.listings.builders import ghl_custom_fields, world_feed
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "workflow_templates" / "listing_alert.yaml"
 
@@ -46,7 +46,7 @@ def test_simulated_brokerage_is_matched_from_the_store(brokerage, store_engine: 
         kinds = Counter(session.scalars(sa.select(ListingInteraction.kind)))
         # The IDX website's workflow webhooks reached the store as interactions.
         assert kinds["view"] > 0 and kinds["save"] > 0 and kinds["not_interested"] > 0
-        report = import_listings(session, location.id, world_feed(location.listings), name="mls.csv")
+        report = import_listings(session, location.id, mls_feed_csv(location.listings), name="mls.csv")
         assert report.errors == [] and report.imported == len(location.listings)
         publish_workflow(session, load_workflow(TEMPLATE), now=end)
 

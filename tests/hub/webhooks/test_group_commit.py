@@ -53,6 +53,55 @@ def test_repeats_are_answered_duplicate_inside_a_batch_and_across_batches(store_
         assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == 2
 
 
+def test_a_batch_mixing_stored_and_new_keys_answers_each_exactly(store_engine: Engine) -> None:
+    stored = make_delivery()
+    assert commit_deliveries(store_engine, [stored]) == {stored.delivery_key}
+    fresh = [make_delivery(), make_delivery()]
+    repeat = make_delivery(delivery_key=stored.delivery_key)
+    committer = GroupCommitter(partial(commit_deliveries, store_engine))
+
+    # One batch: on SQLite the one-statement insert fails on the stored key and falls back to rows.
+    answers = asyncio.run(_store_all(committer, [fresh[0], repeat, fresh[1]]))
+
+    assert answers == [True, False, True]
+    assert committer.batches == 1
+    assert _stored_keys(store_engine) == {stored.delivery_key, *(d.delivery_key for d in fresh)}
+
+
+def test_a_large_batch_with_a_redelivery_in_a_later_insert_statement(store_engine: Engine) -> None:
+    stored = make_delivery()
+    commit_deliveries(store_engine, [stored])
+    batch = [make_delivery() for _ in range(200)]
+    batch[150] = make_delivery(delivery_key=stored.delivery_key)  # SQLite: rows go in 90 per INSERT
+
+    new_keys = commit_deliveries(store_engine, batch)
+
+    assert new_keys == {d.delivery_key for d in batch} - {stored.delivery_key}
+    assert _stored_keys(store_engine) == new_keys | {stored.delivery_key}
+
+
+def test_stored_rows_read_back_as_written(store_engine: Engine) -> None:
+    delivery = make_delivery(contact_id=None, delivered_at=None)
+    assert commit_deliveries(store_engine, [delivery]) == {delivery.delivery_key}
+    with Session(store_engine) as session:
+        event = session.scalars(sa.select(Event)).one()
+    assert (event.delivery_key, event.webhook_id, event.location_id) == (
+        delivery.delivery_key,
+        delivery.webhook_id,
+        delivery.location_id,
+    )
+    assert (event.contact_id, event.delivered_at, event.type, event.source) == (
+        None,
+        None,
+        "InboundMessage",
+        "webhook",
+    )
+    assert event.occurred_at == delivery.occurred_at and event.occurred_at.tzinfo is not None
+    assert event.received_at.tzinfo is not None
+    assert (event.raw_body, event.payload) == (delivery.raw_body, delivery.payload)
+    assert event.processed_at is None
+
+
 @pytest.mark.postgres
 def test_a_delivery_the_database_refuses_fails_alone(postgres_url: str) -> None:
     from hub.store.engine import make_engine, migrate
