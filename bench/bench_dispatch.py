@@ -42,9 +42,17 @@ from bench.dispatch_setup import INTERVAL_S, LIMIT, NOW, bench_database, seed, s
 from hub.ghl.standin_admin import StandinAdmin
 from hub.store.engine import make_engine
 
+BATCH = 25  # enrollments per dispatch_due call (one claimed batch)
+
 
 def worker(
-    url: str, standin: str, redis_url: str | None, threads: int, ready: Any, prefetch: bool = True
+    url: str,
+    standin: str,
+    redis_url: str | None,
+    threads: int,
+    ready: Any,
+    batched: bool = True,
+    concurrent: bool = False,
 ) -> dict[str, Any]:
     """One dispatcher process: `threads` loops of dispatch_due until nothing is due; it starts when
     every process is connected and ready (`ready`: a barrier shared with the parent)."""
@@ -70,7 +78,9 @@ def worker(
 
     def loop(name: str) -> None:
         while True:
-            report = dispatch_due(sessions, client, now=NOW, limit=25, worker=name, prefetch=prefetch)
+            report = dispatch_due(
+                sessions, client, now=NOW, limit=BATCH, worker=name, prefetch=batched, concurrent=concurrent
+            )
             with lock:
                 totals["claimed"] += report.claimed
                 totals.update({f"send:{k}": v for k, v in report.sends.items()})
@@ -109,8 +119,10 @@ def rate(args: argparse.Namespace, workdir: Path) -> None:
 
     locations = [f"L{i:03d}" for i in range(args.locations)]
     redis_url = args.redis_url or os.environ.get("HUB_REDIS_URL")
+    if args.threads is None:
+        args.threads = 1 if args.concurrent else 8
     if args.processes is None:  # several processes only with a limiter they share
-        args.processes = 4 if redis_url else 1
+        args.processes = (8 if args.concurrent else 4) if redis_url else 1
     if args.processes > 1 and not redis_url:
         raise SystemExit("--processes > 1 needs a shared limiter: pass --redis-url (or HUB_REDIS_URL)")
     if redis_url:
@@ -128,7 +140,8 @@ def rate(args: argparse.Namespace, workdir: Path) -> None:
             f"seeded {len(locations)} locations x {args.leads} leads = {len(locations) * args.leads} due "
             f"steps in {time.perf_counter() - started:.1f} s ({backend}, limiter: "
             f"{'Redis' if redis_url else 'in-process'}, {args.processes} processes x {args.threads} threads, "
-            f"{'per-step reads' if args.per_step else 'batch reads'})"
+            f"{'per-step reads' if args.per_step else 'batch reads'}, "
+            f"{'concurrent leads' if args.concurrent else 'sequential'})"
         )
         standin_proc = [
             p for p in psutil.Process().children(recursive=True) if "ghl-standin" in " ".join(p.cmdline())
@@ -137,7 +150,9 @@ def rate(args: argparse.Namespace, workdir: Path) -> None:
         with spawn.Manager() as manager, ProcessPoolExecutor(args.processes, mp_context=spawn) as pool:
             ready = manager.Barrier(args.processes + 1)
             futures = [
-                pool.submit(worker, url, standin, redis_url, args.threads, ready, not args.per_step)
+                pool.submit(
+                    worker, url, standin, redis_url, args.threads, ready, not args.per_step, args.concurrent
+                )
                 for _ in range(args.processes)
             ]
             ready.wait(timeout=600)
@@ -238,17 +253,26 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        help="dispatcher processes (default: 4 with Redis, else 1: the limiter is shared)",
+        help="dispatcher processes (with Redis: 4, 8 with --concurrent; else 1: one limiter)",
     )
-    parser.add_argument("--threads", type=int, default=8, help="dispatcher threads per process")
+    parser.add_argument(
+        "--threads", type=int, help="dispatcher threads per process (default: 8; 1 with --concurrent)"
+    )
     parser.add_argument(
         "--database-url", help="store URL (default: a fresh PostgreSQL database on 127.0.0.1)"
     )
     parser.add_argument("--redis-url", help="shared rate limiter (default: HUB_REDIS_URL)")
     parser.add_argument(
+        "--concurrent",
+        action="store_true",
+        help="opt-in: a batch's leads side by side in one thread (dispatch_due(concurrent=True)); "
+        "default: the production path, batch reads and one enrollment at a time per thread",
+    )
+    parser.add_argument(
         "--per-step",
         action="store_true",
-        help="read every fact one step at a time (dispatch_due(prefetch=False)): the CPU baseline",
+        help="the previous dispatcher, as the same-box baseline: every fact read one step at a time, "
+        "one enrollment at a time per thread (dispatch_due(prefetch=False, concurrent=False))",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,8 +5,9 @@
 stand-in in its own process, `new_buyer_speed_to_lead` published, and a lead whose local time is
 inside calling hours. One signed ContactCreate webhook every --interval seconds; for each, the time
 from the webhook's 2xx to the stand-in accepting the lead's first text. The path: the API kicks the
-`process-location-events` background task, which enrols the lead and queues
-`dispatch-location-steps` in the same task worker (tasks/dispatch_location.py). Printed: p50 / p95 /
+`process-location-events` background task, which enrols the lead and, right after that batch, runs a
+small dispatch round itself (more goes to the `dispatch-location-steps` background task in the same
+task worker; tasks/dispatch_location.py). Printed: p50 / p95 /
 max, the ratio of p95 to the 10 s target, and the median time of each stage.
 
     .venv/bin/python bench/bench_first_sms.py [--samples 20] [--interval 5]
@@ -142,7 +143,7 @@ def latency(args: argparse.Namespace, workdir: Path) -> None:
     print(
         f"median stages: 2xx → enrolled (processing background task, lead state, trigger) "
         f"{medians[0]:.2f} s; "
-        f"enrolled → send reserved (due probe, dispatch-location-steps .delay(), task worker, claim, "
+        f"enrolled → send reserved (due probe, processing's dispatch round or the background task, claim, "
         f"guards, fresh DND check) {medians[1]:.2f} s; reserved → accepted by the stand-in {medians[2]:.2f} s"
     )
     print(runs)

@@ -24,6 +24,7 @@ TreeSHAP time per row. LeadModel's default size is the one with the least TreeSH
 
     .venv/bin/python bench/bench_models.py [--leads 5000] [--days 90] [--seed 7] [--every-days 2]
     .venv/bin/python bench/bench_models.py --size-sweep
+    .venv/bin/python bench/bench_models.py --fit-filter   # refit ml.features.state_filter.PARAMS
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from hub.simulator.oracle import exact_probabilities
 from ml.catalog import catalog_from_world
 from ml.features import FEATURE_NAMES
 from ml.features.columns import to_ms
+from ml.features.state_fit import fit_filter
 from ml.labels import Target, build_samples
 from ml.metrics import Metrics
 from ml.model import LeadModel
@@ -239,6 +241,9 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=7)
     parser.add_argument("--every-days", type=int, default=2, help="a cutoff every N days")
     parser.add_argument("--size-sweep", action="store_true", help="record the model-size sweep instead")
+    parser.add_argument(
+        "--fit-filter", action="store_true", help="fit the state filter on the training window and print it"
+    )
     args = parser.parse_args()
     config = SimulationConfig(
         leads=args.leads,
@@ -270,6 +275,13 @@ def main() -> None:
         )
         for target in targets
     }
+    if args.fit_filter:
+        # The training window only: events known before the first validation cutoff.
+        split = time_split(samples["conversion"]["cutoff"], horizon_days=args.horizon)
+        fit_end = pd.Timestamp(split.valid[0]).to_pydatetime()
+        print(f"state filter fitted on events known by {fit_end:%Y-%m-%d %H:%M}:")
+        print(f"  {fit_filter(timeline.events, timeline.profiles, fit_end=fit_end)}")
+        return
     if args.size_sweep:
         size_sweep(samples, args.horizon)
         return
@@ -294,6 +306,7 @@ def main() -> None:
             f"(depth {model.max_depth}, eta {model.learning_rate}), {len(result.features)} features"
         )
         print(_row("model (calibrated)", comparison.model))
+        print(_row("model, validation window", result.valid_metrics))
         print(_row("oracle (same samples)", comparison.oracle))
         bound_ratio = bound_auc / comparison.oracle.roc_auc
         print(f"  observable bound        AUC {bound_auc:.4f}  ({bound_ratio:.4f} x oracle)")

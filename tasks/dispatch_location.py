@@ -1,9 +1,13 @@
 """The Prefect background task that runs one location's due workflow steps right away.
 
-Event processing calls `request_dispatch(location_id)` when a batch left a step due now (a new
-enrolment's first text, a wait an event resumed); `hub task-worker` serves the task next to
-`process-location-events`, in an already-running process, so the first text goes out within about
-a second of the enrolment instead of waiting for a deployment run to start (18-28 s, bench/README.md).
+Event processing calls `dispatch_after_batch(location_id)` when a batch left a step due now (a new
+enrolment's first text, a wait an event resumed). Unless a dispatcher already holds the location,
+processing runs one round of at most INLINE_LIMIT steps itself, on its own thread: a new lead's
+text then costs no task-run start (`.delay()` is a server round trip, 1.2-1.9 s at load 8, and each
+task run re-builds Prefect's settings and clients, ~0.8 s at load 10). A full round, or a request
+made meanwhile, is handed to the `dispatch-location-steps` background task, which `hub task-worker`
+serves next to `process-location-events`; a deployment run would take 18-28 s to start
+(bench/README.md).
 Requests are coalesced per location (hub/workflows/dispatch_gate.py). The every-minute
 `dispatch-workflow-steps` deployment stays the sweeper for timed waits, deferrals and anything a
 crash left behind; the row claims and the send ledger keep the two dispatchers from sending twice.
@@ -17,11 +21,20 @@ from typing import Any
 
 from prefect import task
 
-from hub.workflows.dispatch import dispatch_due
-from hub.workflows.dispatch_gate import PROCESS_GATE, DispatchGate, RedisGate, run_coalesced
+from hub.workflows.dispatch import DispatchReport, dispatch_due
+from hub.workflows.dispatch_gate import (
+    PROCESS_GATE,
+    DispatchGate,
+    RedisGate,
+    dispatch_here_first,
+    run_coalesced,
+)
 from tasks.resources import ghl_client, redis_client, store_sessions
 
 ROUND_LIMIT = 200  # enrollments per dispatch round; a full round means more may be due
+# Steps processing dispatches itself before handing over: a new lead or two per batch is the usual
+# case; a bigger backlog must not hold up event processing (its lease lasts 10 s).
+INLINE_LIMIT = 5
 
 
 def dispatch_gate() -> DispatchGate:
@@ -30,13 +43,25 @@ def dispatch_gate() -> DispatchGate:
     return RedisGate(client) if client is not None else PROCESS_GATE
 
 
-def request_dispatch(location_id: str) -> bool:
-    """Queue `dispatch-location-steps` for the location unless a run is already queued or running
-    (that run serves this request too). True when a task run was queued."""
-    if not dispatch_gate().request(location_id):
-        return False
-    dispatch_location_steps.delay(location_id)
-    return True
+def dispatch_after_batch(location_id: str) -> str:
+    """Processing's hook: run the location's due steps now, on this thread while they are few, else
+    in the background task. Returns what happened ("inline", "queued" or "coalesced")."""
+
+    def queue() -> None:
+        dispatch_location_steps.delay(location_id)
+
+    return dispatch_here_first(
+        dispatch_gate(),
+        location_id,
+        lambda: dispatch_round(location_id, INLINE_LIMIT).claimed >= INLINE_LIMIT,
+        queue,
+    )
+
+
+def dispatch_round(location_id: str, limit: int) -> DispatchReport:
+    return dispatch_due(
+        store_sessions(), ghl_client(), now=datetime.now(UTC), location_id=location_id, limit=limit
+    )
 
 
 @task(
@@ -50,9 +75,7 @@ def dispatch_location_steps(location_id: str) -> dict[str, Any]:
 
     def one_round() -> bool:
         nonlocal claimed
-        report = dispatch_due(
-            store_sessions(), ghl_client(), now=datetime.now(UTC), location_id=location_id, limit=ROUND_LIMIT
-        )
+        report = dispatch_round(location_id, ROUND_LIMIT)
         claimed += report.claimed
         sends.update(report.sends)
         errors.extend(report.errors)

@@ -17,7 +17,7 @@ from hub.events.processor import ProcessingHooks
 from hub.live_feed import notify_activity
 from hub.settings import get_settings
 from hub.workflows.claims import has_due
-from tasks.dispatch_location import request_dispatch
+from tasks.dispatch_location import dispatch_after_batch
 from tasks.lead_scoring import rescore_changed_contacts
 from tasks.resources import redis_client, store_sessions
 from tasks.workflow_hooks import react_to_changes
@@ -84,9 +84,10 @@ def process_location_events(location_id: str) -> dict[str, Any]:
 
 class _DispatcherWake:
     """Run the location's due workflow steps now when a batch may have made one due (a new
-    enrolment's first step, a wait an event resumed): a probe of the store, then a coalesced
-    `dispatch-location-steps` background task (tasks/dispatch_location.py). Every batch is probed,
-    not one a second: a skipped probe would leave a new lead to the minute sweep."""
+    enrolment's first step, a wait an event resumed): a probe of the store, then a small round on
+    this thread or a coalesced `dispatch-location-steps` background task (tasks/dispatch_location.py).
+    Every batch is probed, not one a second: a skipped probe would leave a new lead to the minute
+    sweep."""
 
     def __init__(self, location_id: str) -> None:
         self._location_id = location_id
@@ -95,4 +96,4 @@ class _DispatcherWake:
         with store_sessions()() as session:
             due = has_due(session, self._location_id, datetime.now(UTC))
         if due:
-            request_dispatch(self._location_id)
+            dispatch_after_batch(self._location_id)

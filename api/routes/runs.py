@@ -38,7 +38,7 @@ from api.auth import LocationAuthDep, require_location
 router = APIRouter(tags=["runs"])
 # Flows whose result is shared by every location: a training run promotes the brokerage-wide model
 # that scores all of them, so one location's key must not start it (`hub run` is the operator's way).
-BROKERAGE_WIDE_FLOWS = frozenset({"train-lead-model", "train-churn-model"})
+BROKERAGE_WIDE_FLOWS = frozenset({"train-lead-model", "train-churn-model", "train-listing-ranker"})
 POLL_S = 1.0  # a flow run's states change in seconds (worker poll, subprocess start), not milliseconds
 
 

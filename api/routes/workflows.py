@@ -10,6 +10,7 @@ recorder in place of GHL (hub.workflows.simulate).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,6 +75,8 @@ class WorkflowDetail(WorkflowSummary):
 
 
 class ProblemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from hub.workflows.loader.Problem
+
     line: int | None
     column: int | None
     field: str
@@ -199,14 +202,8 @@ def workflow_detail(engine: Engine, location_id: str, workflow_id: str) -> Workf
         )
 
 
-def _problem(problem: Problem) -> ProblemOut:
-    return ProblemOut(
-        line=problem.line,
-        column=problem.column,
-        field=problem.field,
-        message=problem.message,
-        severity=problem.severity,
-    )
+def _problems(problems: Iterable[Problem]) -> list[ProblemOut]:
+    return [ProblemOut.model_validate(problem) for problem in problems]
 
 
 def _draft_id(text: str) -> str | None:
@@ -225,9 +222,9 @@ def validate_yaml(text: str) -> ValidationReport:
         loaded = parse_workflow(text, DRAFT_SOURCE)
     except WorkflowDefinitionError as exc:
         return ValidationReport(
-            valid=False, id=_draft_id(text), problems=[_problem(p) for p in exc.problems], warnings=[]
+            valid=False, id=_draft_id(text), problems=_problems(exc.problems), warnings=[]
         )
-    warnings = [_problem(p) for p in loaded.warnings]
+    warnings = _problems(loaded.warnings)
     return ValidationReport(valid=True, id=loaded.definition.id, problems=[], warnings=warnings)
 
 
@@ -361,7 +358,7 @@ async def post_dry_run(body: DryRunRequest, auth: LocationAuthDep, engine: Engin
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except WorkflowDefinitionError as exc:
-        detail = {"message": str(exc), "problems": [_problem(p).model_dump() for p in exc.problems]}
+        detail = {"message": str(exc), "problems": [p.model_dump() for p in _problems(exc.problems)]}
         raise HTTPException(422, detail) from None
     except SimulationInputError as exc:
         raise HTTPException(422, str(exc)) from None

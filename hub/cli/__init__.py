@@ -190,6 +190,7 @@ FLOWS = {
     "build-features": "flows.build_features:build_features",
     "dispatch-workflow-steps": "flows.dispatch_workflow_steps:dispatch_workflow_steps",
     "match-listings": "flows.match_listings:match_listings",
+    "train-listing-ranker": "flows.train_listing_ranker:train_listing_ranker",
 }
 
 

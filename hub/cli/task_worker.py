@@ -1,8 +1,11 @@
 """`hub task-worker`: serves the stack's background tasks, optionally with a status endpoint.
 
 Besides the task it is given (event processing), a worker always serves `dispatch-location-steps`:
-processing queues it when a batch leaves a workflow step due now (tasks/dispatch_location.py), so
-wherever processing runs, its immediate dispatch has a worker too.
+processing queues it when a batch leaves more due workflow steps than it dispatches itself
+(tasks/dispatch_location.py), so wherever processing runs, its immediate dispatch has a worker too.
+
+Before it subscribes, the worker loads what Prefect would otherwise load inside the first task run
+that needs it (`warm_up`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,22 @@ import threading
 from typing import Any
 
 import uvicorn
+from prefect.plugins import load_prefect_collections
 from prefect.task_worker import StopTaskWorker, TaskWorker, create_status_server
 from prefect.task_worker import serve as serve_tasks
+
+
+def warm_up() -> None:
+    """Import the installed Prefect collections (`prefect.collections` entry points) now.
+
+    A task run queued from inside another task run (processing's `dispatch-location-steps`) carries
+    its parent's context, and re-creating that context builds a result-storage Block; the first
+    Block a process builds makes Prefect import every collection, here prefect-dask (dask and
+    distributed). py-spy on a fresh worker showed the first such run spend ~6 s (load average ~10)
+    between "Submitting task run" and the task body, most of it in that import (bench/README.md,
+    2026-11-25 third pass). Paid at start, the worker's first run starts as fast as later ones.
+    """
+    load_prefect_collections()
 
 
 def served_tasks(task: Any) -> list[Any]:
@@ -35,6 +52,7 @@ def serve(task: Any, *, limit: int, status_port: int | None) -> None:
     once, as it does without a status port; an interrupted batch rolls back and the API's sweep
     re-kicks its location.
     """
+    warm_up()
     tasks = served_tasks(task)
     if status_port is None:
         serve_tasks(*tasks, limit=limit)

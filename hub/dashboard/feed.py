@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from hub.store.models import Activity
 
 
 class FeedItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from an Activity row
+
     id: int  # the SSE event id: the stream resumes after the newest one shown
     kind: str
     contact_id: str | None
@@ -28,13 +30,4 @@ def recent_activity(session: Session, location_id: str, limit: int = 50) -> list
         .order_by(Activity.id.desc())
         .limit(limit)
     ).all()
-    return [
-        FeedItem(
-            id=row.id,
-            kind=row.kind,
-            contact_id=row.contact_id,
-            payload=row.payload,
-            created_at=row.created_at,
-        )
-        for row in reversed(rows)
-    ]
+    return [FeedItem.model_validate(row) for row in reversed(rows)]

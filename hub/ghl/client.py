@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -86,6 +87,11 @@ class GHLClient:
     def close(self) -> None:
         """Close pooled connections."""
         self._path.close()
+
+    def concurrent(self) -> AbstractAsyncContextManager[None]:
+        """`async with client.concurrent():` lets calls made under `hub.ghl.transport.yield_point()`
+        from greenlets of this event loop wait concurrently (the dispatcher's batches)."""
+        return self._path.concurrent()
 
     def rate_limit_state(self, location_id: str) -> RateLimitState | None:
         """X-RateLimit-* headers of `location_id`'s latest answer (None before its first call)."""

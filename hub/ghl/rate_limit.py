@@ -40,6 +40,10 @@ class RateLimiter(Protocol):
     def acquire(self, location_id: str) -> None:
         """Block until one more request for `location_id` fits in the window, then count it."""
 
+    def try_acquire(self, location_id: str) -> float:
+        """Take a slot and return 0, or return the seconds to wait before trying again (callers
+        that must not block the thread, e.g. the dispatcher's event loop, wait themselves)."""
+
 
 def pacing_window(settings: GHLSettings) -> tuple[int, float]:
     """(max requests, interval in seconds) to pace at, given GHL's limit in `settings`."""
@@ -80,13 +84,13 @@ class InProcessRateLimiter:
     def acquire(self, location_id: str) -> None:
         """Block until a slot is free for `location_id` in the current window, then take it."""
         while True:
-            wait_s = self._try_acquire(location_id)
+            wait_s = self.try_acquire(location_id)
             if wait_s <= 0:
                 return
             # Sleep outside the lock so other locations (and the slot holder) are not blocked.
             self._sleep(wait_s)
 
-    def _try_acquire(self, location_id: str) -> float:
+    def try_acquire(self, location_id: str) -> float:
         """Take a slot and return 0, or return how long until the oldest slot leaves the window."""
         with self._lock:
             now = self._clock()
@@ -155,22 +159,23 @@ class RedisRateLimiter:
 
     def acquire(self, location_id: str) -> None:
         """Block until a slot is free for `location_id` across all processes, then take it."""
+        while (wait_s := self.try_acquire(location_id)) > 0:
+            self._sleep(wait_s)
+
+    def try_acquire(self, location_id: str) -> float:
+        """Take a slot and return 0, or return the seconds until the oldest slot leaves the window."""
         window_us = round(self.interval_s * 1_000_000)
-        while True:
-            # The member is unique per grant so two grants in the same microsecond both count.
-            try:
-                result = self._script(
-                    keys=[self.key(location_id)],
-                    args=[window_us, self.max_requests, uuid.uuid4().hex],
-                )
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                raise ServiceUnreachableError(
-                    "HUB_REDIS_URL", f"the shared GHL rate limiter cannot reach Redis ({exc})"
-                ) from exc
-            wait_us = int(cast(int, result))
-            if wait_us <= 0:
-                return
-            self._sleep(wait_us / 1_000_000)
+        # The member is unique per grant so two grants in the same microsecond both count.
+        try:
+            result = self._script(
+                keys=[self.key(location_id)],
+                args=[window_us, self.max_requests, uuid.uuid4().hex],
+            )
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise ServiceUnreachableError(
+                "HUB_REDIS_URL", f"the shared GHL rate limiter cannot reach Redis ({exc})"
+            ) from exc
+        return max(0, int(cast(int, result))) / 1_000_000
 
     def __repr__(self) -> str:
         return (

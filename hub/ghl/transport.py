@@ -15,18 +15,30 @@ Retry rule (the part that protects leads from duplicate texts):
   request may already have taken effect — GHL even answers 500 for requests it processed (ISS-6) —
   so the call fails at once with GHLOutcomeUnknownError and the caller (the send ledger) reconciles.
 - Any other 4xx is final. CircuitOpenError is final.
+
+Concurrent calls in one thread (the dispatcher's batches): inside `concurrent()`, code running in a
+greenlet (SQLAlchemy's `greenlet_spawn`, one per lead) that enters `yield_point()` sends its
+request with an httpx.AsyncClient and waits for rate-limit slots and retries with asyncio.sleep,
+so the other leads' code runs meanwhile. Same attempt, breaker, limiter and retry rule: only the
+I/O and the waiting differ. Everywhere else (and with a sync-only test transport) calls block.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from hub.errors import GHLError, GHLRateLimitError, GHLServerError, GHLTransportError
@@ -44,6 +56,23 @@ TokenProvider = Callable[[str], SecretStr]
 """Returns the API token of a location (OAuth access token or Private Integration Token)."""
 
 BACKOFF_INITIAL_S = 0.5
+# A connection for every lead of a batch (hub.workflows.dispatch.BATCH = 25): a request must leave
+# as soon as its rate-limit slot is granted. Queued in the pool behind busy connections it arrived
+# late, bunched with later grants, and GHL's window counted more than 100 (429s in the bench with a
+# pool of 8). More idle connections cost CPU (httpcore scans them all for every request).
+ASYNC_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+_YIELD_OK: ContextVar[bool] = ContextVar("hub_ghl_yield_ok", default=False)
+
+
+@contextmanager
+def yield_point() -> Iterator[None]:
+    """Mark GHL calls that may let other leads' code run while they wait (module docstring).
+    Only for code that has nothing uncommitted in a session shared with those leads."""
+    token = _YIELD_OK.set(True)
+    try:
+        yield
+    finally:
+        _YIELD_OK.reset(token)
 
 
 class RequestPath:
@@ -59,6 +88,9 @@ class RequestPath:
         sleep: Callable[[float], None],
     ) -> None:
         self.settings = settings
+        self._transport = transport
+        self._async: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._ssl: ssl.SSLContext | None = None
         self._tokens = tokens
         self._sleep = sleep
         self.limiter: RateLimiter = (
@@ -78,8 +110,63 @@ class RequestPath:
         )
 
     def close(self) -> None:
-        """Close the pooled HTTP connections."""
+        """Close the pooled HTTP connections (those of idle event loops too)."""
         self._http.close()
+        with self._states_lock:
+            clients, self._async = self._async, {}
+        for loop, client in clients.items():
+            if not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(client.aclose())
+
+    @asynccontextmanager
+    async def concurrent(self) -> AsyncIterator[None]:
+        """Let `yield_point()` calls made from greenlets of the running event loop run concurrently.
+        A test transport that is sync only keeps every call blocking (still correct, not concurrent).
+        The loop's AsyncClient stays open after the block (closed by `close()`): a dispatcher thread
+        reuses its loop, and a fresh pool would open new connections for every batch, and a request
+        waiting for its connection after its rate-limit slot was granted arrives late (429s)."""
+        loop = asyncio.get_running_loop()
+        transport = self._transport
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            yield
+            return
+        if self._ssl is None:  # building it loads the CA bundle: once per client, not per batch
+            self._ssl = httpx.create_ssl_context()
+        with self._states_lock:
+            if loop not in self._async:
+                self._async[loop] = httpx.AsyncClient(
+                    base_url=self.settings.base_url,
+                    transport=transport,  # checked above: also async
+                    timeout=self.settings.timeout_s,
+                    headers={"Accept": "application/json"},
+                    verify=self._ssl,
+                    limits=ASYNC_LIMITS,
+                )
+        yield
+
+    def _async_client(self) -> httpx.AsyncClient | None:
+        """The AsyncClient to await on, when this call may yield (module docstring)."""
+        if not self._async or not _YIELD_OK.get() or not in_greenlet():
+            return None
+        try:
+            return self._async.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
+
+    def _pause(self, seconds: float) -> None:
+        # An injected sleep (tests) is honoured in both modes.
+        if self._sleep is time.sleep and self._async_client() is not None:
+            await_only(asyncio.sleep(seconds))
+        else:
+            self._sleep(seconds)
+
+    async def _acquire_async(self, location_id: str) -> None:
+        try_acquire = getattr(self.limiter, "try_acquire", None)
+        if try_acquire is None:
+            self.limiter.acquire(location_id)  # a limiter that can only block: block the loop
+            return
+        while (wait_s := try_acquire(location_id)) > 0:
+            await asyncio.sleep(wait_s)
 
     def rate_limit_state(self, location_id: str) -> RateLimitState | None:
         """The X-RateLimit-* headers of the latest answer for `location_id`, if any."""
@@ -100,7 +187,7 @@ class RequestPath:
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
             retry=retry_if_exception(lambda exc: self._retryable(exc, location_id)),
-            sleep=self._sleep,
+            sleep=self._pause,
             before_sleep=lambda state: self._log_retry(endpoint, location_id, state),
             reraise=True,
         )
@@ -121,10 +208,9 @@ class RequestPath:
         # The breaker is checked before a rate-limit slot is taken: calls refused while it is open
         # must neither use up the location's budget nor wait for a slot.
         with self.breakers.guard(location_id):
-            self.limiter.acquire(location_id)
             started = time.perf_counter()
             try:
-                response = self._http.send(request)
+                response = self._send(request, location_id)
             except httpx.TransportError as exc:
                 log.debug("GHL %s location=%s -> %s", call, location_id, type(exc).__name__)
                 raise error_for_transport(
@@ -146,6 +232,26 @@ class RequestPath:
         if response.status_code >= 400:
             raise self._error(endpoint, call, location_id, response)
         return response
+
+    def _send(self, request: httpx.Request, location_id: str) -> httpx.Response:
+        """Take the location's rate-limit slot, then send. On the concurrent path over the network
+        the slot is taken when the request's first bytes are about to leave on a ready connection
+        (httpcore's trace hook): a request that waited for a connection after its grant would
+        arrive late, bunched with later grants, and GHL's window would count too many (429)."""
+        concurrent = self._async_client()
+        if concurrent is None:
+            self.limiter.acquire(location_id)
+            return self._http.send(request)
+        if self._transport is not None:  # not httpcore (a test transport): no trace events
+            await_only(self._acquire_async(location_id))
+            return await_only(concurrent.send(request))
+
+        async def on_trace(event: str, _info: dict[str, Any]) -> None:
+            if event in ("http11.send_request_headers.started", "http2.send_request_headers.started"):
+                await self._acquire_async(location_id)
+
+        request.extensions["trace"] = on_trace
+        return await_only(concurrent.send(request))
 
     def _error(self, endpoint: Endpoint, call: str, location_id: str, response: httpx.Response) -> GHLError:
         return error_for_status(

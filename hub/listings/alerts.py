@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.listings.fields import amenities
+from hub.listings.matches import shown_matches
 from hub.listings.status import ACTIVE
 from hub.store.models import (
     Contact,
@@ -159,19 +160,8 @@ def alert_candidates(
         ListingAlertItem.listing_id == ListingMatch.listing_id,
     )
     query = (
-        sa.select(ListingMatch)
-        .join(
-            Listing,
-            sa.and_(Listing.location_id == ListingMatch.location_id, Listing.id == ListingMatch.listing_id),
-        )
-        .where(
-            ListingMatch.location_id == location_id,
-            ListingMatch.contact_id == contact_id,
-            Listing.status == ACTIVE,
-            ~already,
-            ~_rejected(location_id, contact_id),
-        )
-        .order_by(ListingMatch.rank, ListingMatch.listing_id)
+        shown_matches(ListingMatch, location_id=location_id, contact_id=contact_id)
+        .where(~already)
         .limit(limit)
     )
     if min_score is not None:

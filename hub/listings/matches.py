@@ -155,11 +155,11 @@ def _not_rejected() -> sa.ColumnElement[bool]:
     )
 
 
-def lead_matches(session: Session, location_id: str, contact_id: str, *, limit: int = 10) -> list[LeadMatch]:
-    """The lead's current matches, best first; listings that left Active or that the lead marked
-    "not interested" are never shown."""
-    rows = session.execute(
-        sa.select(ListingMatch, Listing)
+def shown_matches(*columns: Any, location_id: str, contact_id: str) -> sa.Select[Any]:
+    """Select `columns` of the lead's matches that may be shown, best first: listings that left
+    Active or that the lead marked "not interested" never are (the lead's page, alerts)."""
+    return (
+        sa.select(*columns)
         .join(
             Listing,
             sa.and_(Listing.location_id == ListingMatch.location_id, Listing.id == ListingMatch.listing_id),
@@ -171,8 +171,13 @@ def lead_matches(session: Session, location_id: str, contact_id: str, *, limit: 
             _not_rejected(),
         )
         .order_by(ListingMatch.rank, ListingMatch.listing_id)
-        .limit(limit)
-    ).tuples()
+    )
+
+
+def lead_matches(session: Session, location_id: str, contact_id: str, *, limit: int = 10) -> list[LeadMatch]:
+    """The lead's current matches, best first (`shown_matches`)."""
+    query = shown_matches(ListingMatch, Listing, location_id=location_id, contact_id=contact_id)
+    rows = session.execute(query.limit(limit)).tuples()
     return [
         LeadMatch(
             rank=match.rank,

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.listings import values
+from hub.listings.columns import EXPLICIT_COLUMNS
 from hub.store.models import Contact, CustomFieldDefinition
 
 # custom field key (lower-case, after "contact.") -> the explicit-preference column it feeds
@@ -35,15 +36,6 @@ PREFERENCE_KEYS: dict[str, str] = {
     **dict.fromkeys(("property_type", "property_types", "home_type", "home_types"), "property_types"),
     **dict.fromkeys(("must_haves", "must_have", "amenities", "features"), "must_haves"),
 }
-EXPLICIT_COLUMNS = (
-    "contact_id",
-    "budget_max",
-    "budget_min",
-    "beds_min",
-    "areas",
-    "property_types",
-    "must_haves",
-)
 SELLER_ONLY_TAG = "seller"
 BUYER_TAG = "buyer"
 

@@ -47,6 +47,7 @@ from hub.errors import (
     GHLValidationError,
 )
 from hub.ghl.client import GHLClient
+from hub.ghl.transport import yield_point
 from hub.sending.audit import record
 from hub.sending.history import contact_snapshot, location_snapshot, send_history
 from hub.sending.ledger import LedgerKey, find, record_skip, reserve, settle
@@ -164,7 +165,8 @@ def _fresh_check(
 ) -> Cleared | Defer | Suppress:
     """Guard 2 again, on GHL's own current record, right before the send."""
     try:
-        fresh = client.get_contact(location_id, contact_id)
+        with yield_point():  # nothing uncommitted here: other leads may run while this waits
+            fresh = client.get_contact(location_id, contact_id)
     except GHLNotFoundError:
         return Suppress("reachability", CONTACT_GONE)
     except GHLError as exc:
@@ -210,7 +212,8 @@ def _call(
     entry_id = reservation.entry_id
     session.commit()  # the reservation must be durable before GHL can act on the request
     try:
-        ghl_id = _perform(client, location.id, contact.id, content, request.assigned_to)
+        with yield_point():  # the reservation is committed: other leads may run while this waits
+            ghl_id = _perform(client, location.id, contact.id, content, request.assigned_to)
     except GHLOutcomeUnknownError as exc:
         reason = f"GHL's answer was lost ({exc}); the message may have been sent, so it is not retried"
         settle(session, entry_id, "unknown", now=now, reason=reason)

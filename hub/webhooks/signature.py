@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 from hub.errors import ConfigError, SignatureError
 
@@ -26,11 +28,14 @@ Scheme = Literal["ed25519", "rsa-sha256"]
 
 
 @lru_cache(maxsize=8)
-def _ed25519_key(pem: str) -> Ed25519PublicKey:
+def _ed25519_key(pem: str) -> VerifyKey:
     key = _load(pem, "HUB_WEBHOOK_ED25519_PUBLIC_KEY")
     if not isinstance(key, Ed25519PublicKey):
         raise ConfigError("HUB_WEBHOOK_ED25519_PUBLIC_KEY", "is not an Ed25519 public key")
-    return key
+    # Verification runs on every delivery, on the event loop: libsodium's Ed25519 verify is about
+    # 2x faster than OpenSSL 3.0's portable one (66 vs 124 µs here; bench/README.md, intake).
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return VerifyKey(raw)
 
 
 @lru_cache(maxsize=8)
@@ -73,8 +78,8 @@ def verify_signature(
         if len(signature) != 64:
             raise SignatureError("X-GHL-Signature must decode to 64 bytes (Ed25519)")
         try:
-            _ed25519_key(ed25519_pem).verify(signature, raw_body)
-        except InvalidSignature:
+            _ed25519_key(ed25519_pem).verify(raw_body, signature)
+        except BadSignatureError:
             raise SignatureError("X-GHL-Signature does not match the body") from None
         return "ed25519"
     wh_sig = headers.get("x-wh-signature")

@@ -4,25 +4,47 @@
 
 One call: reconcile sends of uncertain outcome (hub.sending.reconcile), then claim due enrollments
 in batches (hub.workflows.claims), read what their steps need in bulk (hub.workflows.batch_facts)
-and run each (hub.workflows.runner), one after the other in the batch's session, giving the claim
-back in the enrollment's last commit. A worker that dies keeps its claims until their lease runs out; the next
-worker then takes the enrollment over and finds any half-done send in the ledger as `reserved`,
-which it reconciles instead of sending again. An unexpected error in one enrollment is recorded on
-it (visible in the audit trail and the report) and does not stop the others.
+and run each (hub.workflows.runner) in the batch's session, giving the claim back in the
+enrollment's last commit.
+
+Concurrency (`concurrent=True`, opt-in, not the default): a batch's leads run side by side in ONE
+thread. Not the default because on a quiet box 2 of 1,000 bench sends ended "unknown" without
+reaching GHL: the rate-limit wait sits inside httpcore's trace hook, on a connection already taken,
+and a long wait there can outlive the keep-alive connection, so the request fails after it "started"
+and must be treated as possibly sent (at-most-once holds; the lead goes to review, not texted).
+Each
+lead's enrollments run in a greenlet (SQLAlchemy's `greenlet_spawn`) on an asyncio loop; at the
+two GHL calls of a send (the fresh DND check and the send itself, `hub.ghl.transport.yield_point`)
+a lead waits for its rate-limit slot and GHL's answer while the others run. Database work never
+overlaps: the loop runs one greenlet at a time, and a lead yields only with nothing uncommitted in
+the shared session, so another lead's commit or rollback never touches its work. One lead's
+enrollments run one after the other, so caps and first-message checks see the batch's earlier sends
+to that lead exactly as they would sequentially. Every guard and the ledger reservation committed
+before the send are unchanged (hub.sending.sender).
+
+A worker that dies keeps its claims until their lease runs out; the next worker then takes the
+enrollment over and finds any half-done send in the ledger as `reserved`, which it reconciles
+instead of sending again. An unexpected error in one enrollment is recorded on it (visible in the
+audit trail and the report) and does not stop the others.
 The Prefect flow `dispatch_workflow_steps` wraps this function; it has no Prefect code itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.util import greenlet_spawn
 
 from hub.ghl.client import GHLClient
 from hub.sending.audit import record
@@ -38,6 +60,7 @@ log = logging.getLogger("hub.workflows")
 DEFAULT_LEASE = timedelta(minutes=5)
 BATCH = 25
 ERROR_RETRY = timedelta(minutes=5)
+_LOCAL = threading.local()
 
 
 @dataclass(slots=True)
@@ -63,16 +86,61 @@ def dispatch_due(
     webhook_secrets: SecretProvider | None = None,
     worker: str | None = None,
     prefetch: bool = True,
+    concurrent: bool = False,
 ) -> DispatchReport:
     """Run up to `limit` due enrollments (of one location, or all) as of `now`.
 
     `prefetch=False` reads every fact one step at a time, as before batch_facts existed: the
-    baseline of bench/bench_dispatch.py and the reference the batch path is tested against."""
+    baseline of bench/bench_dispatch.py and the reference the batch path is tested against.
+    `concurrent=False` (or a caller already inside an event loop) runs a batch's enrollments one
+    after the other, each GHL call blocking the thread (module docstring)."""
     report = DispatchReport(worker or uuid.uuid4().hex)
     deps = EngineDeps(client, http=http, webhook_secrets=webhook_secrets)
     with session_factory() as session:
         report.reconciled = reconcile(session, now=now, location_id=location_id)
         session.commit()
+    if not concurrent or _in_event_loop():
+        _claim_and_run(session_factory, deps, report, now, location_id, limit, lease, prefetch, None)
+    else:
+        runner = _thread_runner()
+        stack = AsyncExitStack()
+        runner.run(stack.enter_async_context(client.concurrent()))
+        try:
+            _claim_and_run(session_factory, deps, report, now, location_id, limit, lease, prefetch, runner)
+        finally:
+            runner.run(stack.aclose())
+    report.sends = deps.tally
+    return report
+
+
+def _thread_runner() -> asyncio.Runner:
+    """This thread's event loop, kept between calls: the GHL client's connections live on it
+    (hub.ghl.transport.RequestPath.concurrent). It ends with the thread."""
+    runner: asyncio.Runner | None = getattr(_LOCAL, "runner", None)
+    if runner is None:
+        runner = _LOCAL.runner = asyncio.Runner()
+    return runner
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _claim_and_run(
+    session_factory: Callable[[], Session],
+    deps: EngineDeps,
+    report: DispatchReport,
+    now: datetime,
+    location_id: str | None,
+    limit: int,
+    lease: timedelta,
+    prefetch: bool,
+    runner: asyncio.Runner | None,
+) -> None:
     while report.claimed < limit:
         ids = claim_due(
             session_factory,
@@ -85,12 +153,65 @@ def dispatch_due(
         if not ids:
             break
         report.claimed += len(ids)
-        with session_factory() as session:
+        with _batch_session(session_factory) as session:
             facts = BatchFacts(session, ids, now=now) if prefetch else None
-            for enrollment_id in ids:
-                _run_one(session, deps, enrollment_id, now, report, facts)
-    report.sends = deps.tally
-    return report
+            if runner is None:
+                _run_chain(session, deps, ids, now, report, facts)
+            else:
+                chains = _by_lead(session, ids)
+                runner.run(_gather(_run_chain, [(session, deps, c, now, report, facts) for c in chains]))
+
+
+@contextmanager
+def _batch_session(session_factory: Callable[[], Session]) -> Iterator[Session]:
+    """The batch's session, on one connection for the whole batch: a session on the engine checks a
+    connection out of the pool (with a ping) and back in (with a rollback) around every commit."""
+    if not isinstance(session_factory, sessionmaker):
+        with session_factory() as session:
+            yield session
+        return
+    with session_factory() as probe:
+        engine = probe.get_bind()
+    with engine.connect() as connection, session_factory(bind=connection) as session:
+        yield session
+
+
+async def _gather(fn: Callable[..., None], calls: list[tuple[object, ...]]) -> None:
+    tasks = [asyncio.ensure_future(greenlet_spawn(fn, *args)) for args in calls]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        # If one lead's run raised past _run_one (the worker is going down), stop the others here
+        # like a crash would (a send in flight stays `reserved` for reconcile): the thread's loop
+        # outlives this call and must not resume them later.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _by_lead(session: Session, ids: Sequence[int]) -> list[list[int]]:
+    """The claimed ids grouped by lead (location, contact), in claim order."""
+    rows = session.execute(
+        sa.select(Enrollment.id, Enrollment.location_id, Enrollment.contact_id).where(Enrollment.id.in_(ids))
+    ).all()
+    lead = {row.id: (row.location_id, row.contact_id) for row in rows}
+    chains: dict[object, list[int]] = {}
+    for enrollment_id in ids:
+        chains.setdefault(lead.get(enrollment_id, enrollment_id), []).append(enrollment_id)
+    session.commit()  # end the read's transaction: each lead's work starts its own
+    return list(chains.values())
+
+
+def _run_chain(
+    session: Session,
+    deps: EngineDeps,
+    ids: Sequence[int],
+    now: datetime,
+    report: DispatchReport,
+    facts: BatchFacts | None,
+) -> None:
+    for enrollment_id in ids:
+        _run_one(session, deps, enrollment_id, now, report, facts)
 
 
 def _run_one(

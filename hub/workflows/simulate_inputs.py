@@ -31,6 +31,12 @@ PLACEHOLDER_ADDRESS = "(postal address of the location)"
 PLACEHOLDER_UNSUBSCRIBE = "https://dry-run.invalid/unsubscribe/{location_id}/{contact_id}"
 
 
+def _iana_zone(value: str | None, *, example: str) -> str | None:
+    if value is not None and valid_zone(value) is None:
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. {example})")
+    return value
+
+
 class SimulationInputError(HubError):
     """A contact, event or location given to a dry run is not usable; the message says where."""
 
@@ -70,9 +76,12 @@ class SimContact(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None and valid_zone(value) is None:
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Los_Angeles)")
-        return value
+        return _iana_zone(value, example="America/Los_Angeles")
+
+    @property
+    def full_name(self) -> str | None:
+        """`name`, else first and last name together (None when there is neither)."""
+        return self.name or " ".join(p for p in (self.first_name, self.last_name) if p) or None
 
 
 class SimEvent(BaseModel):
@@ -114,9 +123,7 @@ class SimLocation(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None and valid_zone(value) is None:
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Chicago)")
-        return value
+        return _iana_zone(value, example="America/Chicago")
 
 
 def validated(model: type[BaseModel], raw: object, where: str) -> Any:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from hub.errors import ModelError
-from ml.features import background, conversation, deal, engagement, listings
+from ml.features import background, conversation, deal, engagement, listings, state_filter
 from ml.features.block import Block
 from ml.features.events import FloatArray
 from ml.features.feature import Feature
@@ -18,6 +18,7 @@ GROUPS = (
     ("Website: views, saves, showings, what was looked at", listings),
     ("Deal: appointments, opportunity, consent", deal),
     ("Background: profile, preferences, agent", background),
+    ("State: where the lead stands today, from a learned day-by-day filter", state_filter),
 )
 FEATURES: tuple[Feature, ...] = tuple(f for _, group in GROUPS for f in group.FEATURES)
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
@@ -66,6 +67,12 @@ def render_feature_doc() -> str:
         '("maybe next year"), 1 browsing ("just looking"), 2 asking about a specific home (availability,',
         "HOA, taxes, schools), 3 ready (tour, offer, pre-approval, list next month); messages whose",
         "wording says nothing about intent have none.",
+        "",
+        "**State filter** (`ml/features/state_filter.py`): a 3-state hidden-Markov forward filter",
+        "(cold, warm, hot) over the lead's last 30 days, day by day, on engagement events, messages by",
+        "intent, e-mail opens, agent calls picked up or not and opt-out texts. Its parameters were",
+        "fitted by EM on a training window only (`bench/bench_models.py --fit-filter`) and are",
+        "constants, like the windows above; its features are the state odds at the cutoff.",
         "",
     ]
     for title, group in GROUPS:

@@ -3,6 +3,8 @@
     profiles = buyer_profiles(interactions, listings, explicit, as_of)      # one row per buyer
     model = train_ranker(listings, interactions, explicit, cutoffs)          # XGBoost rank:ndcg
     version = model.save(registry)                                           # kind "listing-match"
+    run = train_and_compare(listings, interactions, explicit, plan_split(interactions, end=now))
+    run.decision.promote                    # training.py: beats the rules on the held-out window?
     matches = rank_matches(listings, profiles, MatchModel.champion(registry), top_k=10, exclude=sent)
 
 Every function takes and returns plain pandas DataFrames; nothing here touches the store, the
@@ -42,11 +44,10 @@ Buyers with no candidate listing get no rows.
 
 from __future__ import annotations
 
-from hub.listings.columns import LISTING_COLUMNS
+from hub.listings.columns import EXPLICIT_COLUMNS, LISTING_COLUMNS
 from ml.matching.evaluation import RankingMetrics, evaluate_rankings, future_relevance
 from ml.matching.frames import (
     ACTIVE_STATUSES,
-    EXPLICIT_COLUMNS,
     INTERACTION_COLUMNS,
     INTERACTION_KINDS,
     MATCH_COLUMNS,

@@ -14,20 +14,11 @@ import numpy as np
 import pandas as pd
 
 from hub.errors import TrainingDataError
-from hub.listings.columns import LISTING_COLUMNS, LISTING_NUMERIC_COLUMNS
+from hub.listings.columns import EXPLICIT_COLUMNS, LISTING_COLUMNS, LISTING_NUMERIC_COLUMNS
 
 INTERACTION_KINDS = ("view", "save", "showing_request", "not_interested", "alert_click")
 ACTIVE_STATUSES = ("Active",)
 INTERACTION_COLUMNS = ("contact_id", "listing_id", "kind", "at")
-EXPLICIT_COLUMNS = (
-    "contact_id",
-    "budget_max",
-    "budget_min",
-    "beds_min",
-    "areas",
-    "property_types",
-    "must_haves",
-)
 MATCH_COLUMNS = ("contact_id", "listing_id", "score", "rank", "reasons", "scorer")
 
 _EXPLICIT_NUMERIC = ("budget_max", "budget_min", "beds_min")

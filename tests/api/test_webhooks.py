@@ -112,11 +112,18 @@ def test_credentials_repr_hides_secrets(location: LocationCredentials) -> None:
 def test_processing_without_a_prefect_server_refuses_to_start(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Never fall back to an in-process throw-away Prefect server (prefect-notes.md §6)."""
     import pytest
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from hub.errors import ConfigError
     from hub.settings import ProcessingSettings
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     settings = make_settings(db_url).model_copy(update={"processing": ProcessingSettings(enabled=True)})
-    with pytest.raises(ConfigError, match="PREFECT_API_URL"), TestClient(create_app(settings)):
+    # A Prefect test harness started earlier in the session sets the URL in Prefect's settings
+    # context, not in the environment: clear both, as a fresh process would see them.
+    with (
+        temporary_settings(restore_defaults={PREFECT_API_URL}),
+        pytest.raises(ConfigError, match="PREFECT_API_URL"),
+        TestClient(create_app(settings)),
+    ):
         pass

@@ -53,8 +53,10 @@ def test_every_flow_deploys_with_its_schedule_or_trigger(prefect_server: None) -
         "churn-scan/hourly",
         "score-leads/after-promotion",
         "match-listings/daily",
+        "train-listing-ranker/weekly",
     }
     assert expected <= set(deployments)
+    assert deployments["train-listing-ranker/weekly"].schedules  # type: ignore[attr-defined]
     assert deployments["churn-scan/hourly"].schedules  # type: ignore[attr-defined]
     assert deployments["train-lead-model/nightly"].description  # type: ignore[attr-defined]
     # Daily, and again after every listings import (the event `hub listings import` emits).

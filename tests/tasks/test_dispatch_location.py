@@ -2,7 +2,8 @@
 
 The real stack (Prefect server, `hub task-worker`, API, each its own process) with NO flow worker:
 the `dispatch-workflow-steps` deployment never runs here, so a text at the GHL stand-in can only
-have come from the `dispatch-location-steps` background task that processing queued.
+have come from the task worker: processing's own small dispatch round right after the enrolling
+batch, or the `dispatch-location-steps` background task it hands bigger rounds to.
 """
 
 from __future__ import annotations

@@ -18,7 +18,14 @@ from hub.cli.processes import free_port
 from tests.hub.cli.test_up import ROOT, _stack_processes, _wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
-FLOWS = {"train-lead-model", "train-churn-model", "score-leads", "churn-scan", "match-listings"}
+FLOWS = {
+    "train-lead-model",
+    "train-churn-model",
+    "score-leads",
+    "churn-scan",
+    "train-listing-ranker",
+    "match-listings",
+}
 
 
 def test_demo_reports_then_keeps_dashboard_and_prefect_ui_up_until_ctrl_c(tmp_path: Path) -> None:
@@ -59,7 +66,9 @@ def test_demo_reports_then_keeps_dashboard_and_prefect_ui_up_until_ctrl_c(tmp_pa
         completed = {flows[r["flow_id"]] for r in runs if r["state_type"] == "COMPLETED"}
         assert FLOWS | {"dispatch-workflow-steps"} <= completed, completed
         artifacts = httpx.post(f"{prefect}/artifacts/filter", json={"limit": 100}, timeout=30).json()
-        assert {"dispatch-outcomes", "listing-matches"} <= {a["key"] for a in artifacts}
+        assert {"dispatch-outcomes", "listing-matches", "listing-ranker-summary"} <= {
+            a["key"] for a in artifacts
+        }
     finally:
         demo.send_signal(signal.SIGINT)
         code = demo.wait(timeout=120)

@@ -7,7 +7,7 @@ and `standin` is the real stand-in HTTP server on a loopback port.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -15,8 +15,10 @@ import pytest
 from pydantic import SecretStr
 
 from hub.ghl.client import GHLClient
-from hub.ghl.standin import StandinHandle, run_standin_in_thread
+from hub.ghl.standin import StandinHandle
 from hub.settings import GHLSettings
+from tests.standin_fixtures import registered
+from tests.standin_fixtures import standin_server as standin_server
 
 TOKENS = {"LocA": "tok-A-3f9c1e", "LocB": "tok-B-77d2aa"}
 
@@ -93,17 +95,7 @@ def ghl_error(status: int, message: object = "boom", **headers: str) -> httpx.Re
     return httpx.Response(status, json={"statusCode": status, "message": message}, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def standin_server() -> Iterator[StandinHandle]:
-    """One stand-in per test module (starting uvicorn costs ~100 ms)."""
-    with run_standin_in_thread() as handle:
-        yield handle
-
-
 @pytest.fixture
 def standin(standin_server: StandinHandle) -> StandinHandle:
     """The module's stand-in, reset, with LocA and LocB registered under their tokens."""
-    standin_server.admin.reset()
-    for location_id, token in TOKENS.items():
-        standin_server.admin.register_location(location_id, token)
-    return standin_server
+    return registered(standin_server, TOKENS)

@@ -155,3 +155,22 @@ def test_redis_limiter_names_the_setting_when_redis_is_down() -> None:
     limiter = RedisRateLimiter(redis.Redis(host="127.0.0.1", port=1, retry=no_retry), 5, 1.0)
     with pytest.raises(ServiceUnreachableError, match="HUB_REDIS_URL"):
         limiter.acquire("LocA")
+
+
+@pytest.mark.parametrize("backend", ["in-process", "redis"])
+def test_try_acquire_takes_a_free_slot_or_says_how_long_to_wait(backend: str, redis_url: str) -> None:
+    # The dispatcher's event loop waits itself (asyncio.sleep) instead of blocking in acquire().
+    limiter = (
+        InProcessRateLimiter(2, 0.5)
+        if backend == "in-process"
+        else RedisRateLimiter(redis.Redis.from_url(redis_url), 2, 0.5, key_prefix="test:try:")
+    )
+    started = time.monotonic()
+    assert limiter.try_acquire("LocA") == 0
+    assert limiter.try_acquire("LocA") == 0
+    wait_s = limiter.try_acquire("LocA")
+    assert 0 < wait_s <= 0.5
+    assert limiter.try_acquire("LocB") == 0  # other locations are not held up
+    time.sleep(wait_s + 0.01)
+    assert limiter.try_acquire("LocA") == 0
+    assert time.monotonic() - started >= 0.5 - 0.05

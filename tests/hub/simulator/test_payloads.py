@@ -132,6 +132,19 @@ EMAIL_STATS = {
     "url",
 }
 
+# What every message webhook carries (an outbound one adds `source`).
+MESSAGE_REQUIRED = {
+    "type",
+    "locationId",
+    "contactId",
+    "conversationId",
+    "direction",
+    "messageType",
+    "body",
+    "dateAdded",
+    "status",
+}
+
 # type -> (allowed top-level fields, required top-level fields), envelope excluded.
 SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     **{
@@ -139,35 +152,8 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
         for t in ("ContactCreate", "ContactUpdate", "ContactTagUpdate")
     },
     "ContactDndUpdate": (CONTACT | {"dndSettings"}, {"type", "locationId", "id", "dndSettings", "dnd"}),
-    "InboundMessage": (
-        MESSAGE,
-        {
-            "type",
-            "locationId",
-            "contactId",
-            "conversationId",
-            "direction",
-            "messageType",
-            "body",
-            "dateAdded",
-            "status",
-        },
-    ),
-    "OutboundMessage": (
-        MESSAGE,
-        {
-            "type",
-            "locationId",
-            "contactId",
-            "conversationId",
-            "direction",
-            "messageType",
-            "body",
-            "dateAdded",
-            "status",
-            "source",
-        },
-    ),
+    "InboundMessage": (MESSAGE, MESSAGE_REQUIRED),
+    "OutboundMessage": (MESSAGE, MESSAGE_REQUIRED | {"source"}),
     "NoteCreate": (
         {"type", "locationId", "id", "body", "contactId", "dateAdded"},
         {"type", "locationId", "id", "body", "contactId", "dateAdded"},

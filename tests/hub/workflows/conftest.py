@@ -11,9 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.ghl.client import GHLClient
-from hub.ghl.standin import StandinHandle, run_standin_in_thread
+from hub.ghl.standin import StandinHandle
 from hub.settings import GHLSettings
 from hub.store.engine import session_factory
+from tests.standin_fixtures import registered
+from tests.standin_fixtures import standin_server as standin_server
 
 TOKENS = {"L1": "tok-L1-5c2e", "L2": "tok-L2-9a1b"}
 
@@ -28,18 +30,9 @@ def make_session(store_engine: Engine) -> sessionmaker[Session]:
     return session_factory(store_engine)
 
 
-@pytest.fixture(scope="module")
-def standin_server() -> Iterator[StandinHandle]:
-    with run_standin_in_thread() as handle:
-        yield handle
-
-
 @pytest.fixture
 def standin(standin_server: StandinHandle) -> StandinHandle:
-    standin_server.admin.reset()
-    for location_id, token in TOKENS.items():
-        standin_server.admin.register_location(location_id, token)
-    return standin_server
+    return registered(standin_server, TOKENS)
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 The same random population of leads (time zones, stored and fresh DND, STOPs, missing consent or
 phone, replies, failed deliveries, earlier texts, two workflows texting one lead in the same batch)
-is built twice, in location L1 and L2; L1 is dispatched one fact at a time (`prefetch=False`, the
-reference) and L2 with the batch's bulk read. Ledger outcomes with their reasons, enrollment states
+is built twice, in location L1 and L2; L1 is dispatched one fact and one enrollment at a time
+(`prefetch=False, concurrent=False`, the reference) and L2 with the batch's bulk read and its leads
+run concurrently (the default). Ledger outcomes with their reasons, enrollment states
 and what the GHL stand-in received must be identical, lead by lead.
 """
 
@@ -187,9 +188,14 @@ def outcomes(session: Session, standin: StandinHandle, location_id: str) -> dict
     }
 
 
+@pytest.mark.parametrize("concurrent", [False, True], ids=["sequential", "concurrent"])
 @pytest.mark.parametrize("seed", [3, 17])
 def test_bulk_reads_decide_exactly_like_step_by_step_reads(
-    seed: int, make_session: sessionmaker[Session], standin: StandinHandle, ghl: GHLClient
+    seed: int,
+    concurrent: bool,
+    make_session: sessionmaker[Session],
+    standin: StandinHandle,
+    ghl: GHLClient,
 ) -> None:
     leads = population(random.Random(seed), 24)
     with make_session() as session:
@@ -201,10 +207,16 @@ def test_bulk_reads_decide_exactly_like_step_by_step_reads(
             enroll_all(session, location_id, leads)
         session.commit()
     reports: dict[str, DispatchReport] = {}
-    for location_id, prefetch in (("L1", False), ("L2", True)):
+    for location_id, batched in (("L1", False), ("L2", True)):
         # Small batches, so leads with two enrollments fall both within and across batches.
         reports[location_id] = dispatch_due(
-            make_session, ghl, now=T0, location_id=location_id, limit=200, prefetch=prefetch
+            make_session,
+            ghl,
+            now=T0,
+            location_id=location_id,
+            limit=200,
+            prefetch=batched,
+            concurrent=batched and concurrent,
         )
     assert reports["L1"].errors == reports["L2"].errors == []
     assert reports["L1"].sends == reports["L2"].sends

@@ -1,5 +1,7 @@
 """Immediate dispatch is coalesced per location: one run in flight, no request left unserved, and
-two dispatchers at once (an immediate run and the minute sweep) still send each step once."""
+two dispatchers at once (an immediate run and the minute sweep) still send each step once.
+Processing serves its own request with one small round when nobody holds the location, and hands
+the rest to a background run."""
 
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.ghl.client import GHLClient
 from hub.ghl.standin import StandinHandle
 from hub.workflows import dispatch_due, enroll
-from hub.workflows.dispatch_gate import DispatchGate, InProcessGate, RedisGate, run_coalesced
+from hub.workflows.dispatch_gate import (
+    DispatchGate,
+    InProcessGate,
+    RedisGate,
+    dispatch_here_first,
+    run_coalesced,
+)
 from tests.hub.workflows.builders import T0, add_lead, add_location, ghl_contact, publish, workflow_yaml
 
 
@@ -141,3 +149,92 @@ def test_immediate_runs_and_the_sweep_at_once_send_each_text_once(
     contacts = sorted(m["contactId"] for m in standin.admin.collection("L1", "messages"))
     assert contacts == [f"C{i:02d}" for i in range(10)]
     assert sum(r.sends.get("sent", 0) for r in reports) == 10
+
+
+class Queue:
+    """Records background runs asked for (the `.delay()` boundary; no Prefect server here)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+
+
+def test_processing_serves_a_lone_request_itself(gate: DispatchGate) -> None:
+    rounds, queue = [], Queue()
+    assert dispatch_here_first(gate, "L1", lambda: rounds.append(1) or False, queue) == "inline"
+    assert rounds == [1] and queue.calls == 0
+    assert gate.is_pending("L1") is False
+    assert gate.request("L1") is True  # released, nothing left pending: the next request starts anew
+
+
+def test_a_full_inline_round_is_handed_to_a_background_run(gate: DispatchGate) -> None:
+    queue = Queue()
+    assert dispatch_here_first(gate, "L1", lambda: True, queue) == "queued"
+    assert queue.calls == 1
+    assert gate.acquire("L1") is True  # the background run can take the location
+    gate.release("L1")
+
+
+def test_a_request_made_during_the_inline_round_gets_a_background_run(gate: DispatchGate) -> None:
+    queue, answers = Queue(), []
+
+    def dispatch() -> bool:
+        answers.append(gate.request("L1"))  # a second batch enrolled a lead meanwhile: "on it"
+        return False
+
+    assert dispatch_here_first(gate, "L1", dispatch, queue) == "queued"
+    assert answers == [False] and queue.calls == 1
+    # The queued run serves that request (one round, the pending mark taken), and then stops.
+    assert run_coalesced(gate, "L1", lambda: False) == 1
+    assert gate.is_pending("L1") is False
+
+
+def test_a_location_a_run_holds_is_not_dispatched_inline(gate: DispatchGate) -> None:
+    queue, results = Queue(), []
+
+    def run_round() -> bool:
+        if not results:  # processing asks while the background run is in its first round
+            results.append(dispatch_here_first(gate, "L1", lambda: pytest.fail("not inline"), queue))
+        return False
+
+    gate.request("L1")
+    assert run_coalesced(gate, "L1", run_round) == 2  # the run serves processing's request too
+    assert results == ["coalesced"] and queue.calls == 0
+
+
+def test_a_failed_inline_round_is_handed_over_and_frees_the_location(gate: DispatchGate) -> None:
+    queue = Queue()
+
+    def broken() -> bool:
+        raise RuntimeError("store went away")
+
+    assert dispatch_here_first(gate, "L1", broken, queue) == "queued"  # its retries try again
+    assert queue.calls == 1
+    assert gate.acquire("L1") is True
+    gate.release("L1")
+
+
+def test_processing_texts_a_few_leads_itself_and_a_background_run_the_rest(
+    make_session: sessionmaker[Session], standin: StandinHandle, ghl: GHLClient
+) -> None:
+    with make_session() as session:
+        add_location(session)
+        leads = [add_lead(session, contact_id=f"C{i:02d}") for i in range(7)]
+        standin.admin.seed_contacts("L1", [ghl_contact(lead) for lead in leads])
+        publish(session, TEXT)
+        for lead in leads:
+            enroll(session, location_id="L1", contact_id=lead.id, workflow_id="wf", now=T0, reason="t")
+        session.commit()
+    gate, queued = InProcessGate(), Queue()
+
+    def one_round() -> bool:
+        return dispatch_due(make_session, ghl, now=T0, location_id="L1", limit=5).claimed >= 5
+
+    assert dispatch_here_first(gate, "L1", one_round, queued) == "queued"
+    assert len(standin.admin.collection("L1", "messages")) == 5  # sent on the processing thread
+    assert queued.calls == 1
+    assert run_coalesced(gate, "L1", one_round) >= 1  # the background run it queued
+    contacts = sorted(m["contactId"] for m in standin.admin.collection("L1", "messages"))
+    assert contacts == [f"C{i:02d}" for i in range(7)]
