@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hub.errors import TrainingDataError
+from hub.listings.columns import EXPLICIT_COLUMNS
 from ml.matching.distributions import Distributions, area_cooccurrence, build_distributions, in_stock
 from ml.matching.frames import ACTIVE_STATUSES, validate_exclude, validate_listings
 
@@ -102,13 +103,7 @@ class Encoded:
 
 
 _PROFILE_NEEDS = (
-    "contact_id",
-    "budget_max",
-    "budget_min",
-    "beds_min",
-    "areas",
-    "property_types",
-    "must_haves",
+    *EXPLICIT_COLUMNS,
     "weight",
     "n_views",
     "n_saves",
