@@ -112,3 +112,21 @@ def contact_audit(session: Session, location_id: str, contact_id: str) -> list[A
             )
         )
     return sorted(items, key=lambda i: i.at)
+
+
+def record_for_entry(
+    session: Session, entry: SendLedgerEntry, kind: str, *, now: datetime, reason: str
+) -> None:
+    """An audit item about a ledger row's send, naming its row, enrollment, step and channel."""
+    record(
+        session,
+        entry.location_id,
+        entry.contact_id,
+        kind,
+        now=now,
+        ledger_id=entry.id,
+        enrollment_id=entry.enrollment_id,
+        step_id=entry.step_id,
+        channel=entry.channel,
+        reason=reason,
+    )

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.errors import WorkflowError
-from hub.sending.audit import record
+from hub.sending.audit import record_for_entry
 from hub.sending.ledger import settle
 from hub.store.models import Enrollment, SendLedgerEntry
 
@@ -62,7 +62,7 @@ def flag_for_review(session: Session, entry: SendLedgerEntry, now: datetime) -> 
         "contact's conversation in GHL and record the outcome (hub workflows review-send)"
     )
     entry.request_summary = {**entry.request_summary, "review": {"since": now.isoformat(), "reason": reason}}
-    _audit(session, entry, "workflow_send_needs_review", now=now, reason=reason)
+    record_for_entry(session, entry, "workflow_send_needs_review", now=now, reason=reason)
     return True
 
 
@@ -160,24 +160,8 @@ def review_send(
     finding = "GHL did send it" if sent else "it was not sent"
     reason = f"reviewed by {by.strip()}: {finding}" + (f" ({note.strip()})" if note and note.strip() else "")
     settle(session, entry.id, "sent" if sent else "failed", now=now, reason=reason, from_status=("unknown",))
-    _audit(session, entry, "workflow_send_reviewed", now=now, reason=reason)
+    record_for_entry(session, entry, "workflow_send_reviewed", now=now, reason=reason)
     session.flush()
     refreshed = session.get(SendLedgerEntry, ledger_id, populate_existing=True)
     assert refreshed is not None
     return refreshed
-
-
-def _audit(session: Session, entry: SendLedgerEntry, kind: str, *, now: datetime, reason: str) -> None:
-    """An audit item about an uncertain send, naming its ledger row, enrollment, step and channel."""
-    record(
-        session,
-        entry.location_id,
-        entry.contact_id,
-        kind,
-        now=now,
-        ledger_id=entry.id,
-        enrollment_id=entry.enrollment_id,
-        step_id=entry.step_id,
-        channel=entry.channel,
-        reason=reason,
-    )

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hub.sending.audit import record
+from hub.sending.audit import record_for_entry
 from hub.sending.dead_letters import flag_for_review
 from hub.sending.ledger import settle
 from hub.store.models import Message, SendLedgerEntry
@@ -107,7 +107,13 @@ def resolve(
             session, entry.id, "sent", now=now, ghl_message_id=echo.id, from_status=("reserved", "unknown")
         ):
             report.confirmed.append(entry.id)
-            _audit(session, entry, "workflow_send_confirmed", f"GHL echoed the message as {echo.id}", now)
+            record_for_entry(
+                session,
+                entry,
+                "workflow_send_confirmed",
+                now=now,
+                reason=f"GHL echoed the message as {echo.id}",
+            )
         return "sent"
     if previous == "reserved":
         reason = (
@@ -116,24 +122,9 @@ def resolve(
         )
         if settle(session, entry.id, "unknown", now=now, reason=reason):
             report.abandoned_reservations.append(entry.id)
-            _audit(session, entry, "workflow_send_unknown", reason, now)
+            record_for_entry(session, entry, "workflow_send_unknown", now=now, reason=reason)
     else:
         report.still_unknown.append(entry.id)
     if flag_for_review(session, entry, now):
         report.needs_review.append(entry.id)
     return "unknown"
-
-
-def _audit(session: Session, entry: SendLedgerEntry, kind: str, reason: str, now: datetime) -> None:
-    record(
-        session,
-        entry.location_id,
-        entry.contact_id,
-        kind,
-        now=now,
-        ledger_id=entry.id,
-        enrollment_id=entry.enrollment_id,
-        step_id=entry.step_id,
-        channel=entry.channel,
-        reason=reason,
-    )
