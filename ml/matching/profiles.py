@@ -16,18 +16,13 @@ import numpy as np
 import pandas as pd
 
 from hub.errors import TrainingDataError
+from hub.listings.columns import EXPLICIT_COLUMNS
 from ml.matching.frames import validate_explicit, validate_interactions, validate_listings
 
 PROFILE_COLUMNS = (
     "contact_id",
     "location_id",  # from explicit, else the location of the listings interacted with; None if unknown
-    # stated (explicit) preferences, as given
-    "budget_max",
-    "budget_min",
-    "beds_min",
-    "areas",
-    "property_types",
-    "must_haves",
+    *EXPLICIT_COLUMNS[1:],  # stated (explicit) preferences, as given (after contact_id)
     # raw counts of interactions up to as_of
     "n_views",
     "n_saves",
