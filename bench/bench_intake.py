@@ -40,6 +40,7 @@ from pathlib import Path
 import httpx
 import psutil
 import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,6 +74,7 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     cpu_s: float = 0.0  # the server process's CPU (user + system, all threads) during the run
+    commits: str = ""  # ours only: the group commits' latency and size, from the server's /metrics
 
     @property
     def per_second(self) -> float:
@@ -112,6 +114,40 @@ def _measured(server: subprocess.Popen[bytes], run: Callable[[], LoadResult]) ->
     after = process.cpu_times()
     result.cpu_s = (after.user - before.user) + (after.system - before.system)
     return result
+
+
+def _bucket_quantile(buckets: list[tuple[float, float]], q: float) -> float:
+    """The upper bound of the histogram bucket holding quantile `q` (cumulative `(le, count)` pairs)."""
+    total = buckets[-1][1]
+    return next(le for le, count in buckets if count >= q * total)
+
+
+def _commit_stats(base_url: str) -> str:
+    """The receiver's group commits over the whole run (warm-up included), read from /metrics."""
+    text = httpx.get(f"{base_url}/metrics", timeout=30).text
+    seconds: list[tuple[float, float]] = []
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "hub_webhook_commit_seconds_bucket":
+                seconds.append((float(sample.labels["le"]), sample.value))
+            elif sample.name in (
+                "hub_webhook_commit_seconds_sum",
+                "hub_webhook_commit_seconds_count",
+                "hub_webhook_commit_deliveries_sum",
+            ):
+                sums[sample.name] = sample.value
+    count = sums.get("hub_webhook_commit_seconds_count", 0)
+    if not count:
+        return "no group commits recorded"
+    seconds.sort()
+    per_commit = sums["hub_webhook_commit_deliveries_sum"] / count
+    mean_ms = sums["hub_webhook_commit_seconds_sum"] / count * 1e3
+    p50_ms, p99_ms = (_bucket_quantile(seconds, q) * 1e3 for q in (0.5, 0.99))
+    return (
+        f"{count:.0f} group commits, {per_commit:.1f} deliveries each, "
+        f"commit wall mean {mean_ms:.1f} ms, p50 <= {p50_ms:g} ms, p99 <= {p99_ms:g} ms"
+    )
 
 
 def _write_lines(deliveries, path: Path) -> Path:  # type: ignore[no-untyped-def]
@@ -185,6 +221,7 @@ def throughput(
         with managed_process(api_argv(port), env, workdir / "api.log", health) as server:
             _wrk(base, warmup, 2, connections, "warm-up")
             result = _measured(server, partial(_wrk, base, main_lines, seconds, connections, "EnterpriseHub"))
+            result.commits = _commit_stats(base)
         wal = workdir / f"hub{round_no}.db-wal"  # SQLite only; bounded by the WAL checkpointer
         wal_note = f"WAL file {wal.stat().st_size / 1e6:.1f} MB at shutdown; " if wal.exists() else ""
         engine = make_engine(url)
@@ -197,6 +234,7 @@ def throughput(
             print(f"  note: wrk wrapped around {len(deliveries) - 300} deliveries (repeats are duplicates)")
         print(
             f"  round {round_no + 1}: stored {stored} distinct deliveries; {wal_note}"
+            f"{result.commits}; "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
         results["EnterpriseHub"].append(result)
@@ -279,7 +317,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--deliveries", type=int, default=20000, help="signed deliveries generated")
+    # Enough that wrk never wraps around within a run: a repeat is a duplicate, which commits nothing
+    # and would flatter the receiver.
+    parser.add_argument("--deliveries", type=int, default=80000, help="signed deliveries generated")
     parser.add_argument("--connections", type=int, default=16, help="wrk keep-alive connections")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
     parser.add_argument("--rounds", type=int, default=2, help="bare/ours alternations")

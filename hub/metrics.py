@@ -4,6 +4,8 @@ This module holds the counters (light: the GHL client imports it); the store's g
 scrape itself are hub.dashboard.prometheus.
 
     hub_webhook_deliveries_total{route, outcome, reason}   API: accepted / duplicate / rejected (why)
+    hub_webhook_commit_seconds                             API: wall time of each intake group commit
+    hub_webhook_commit_deliveries                          API: deliveries per intake group commit
     hub_ghl_rate_limited_total{endpoint, location}         GHL client: answers with 429
     hub_events_unprocessed{location}                       store: deliveries waiting for processing
     hub_processing_lag_seconds{location}                   store: now - oldest unprocessed arrival
@@ -23,9 +25,11 @@ location's secret).
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +53,12 @@ _unwritable: set[str] = set()
 
 
 def _increment(counter: Counter, metric: str, **labels: str) -> None:
+    _guarded(lambda: counter.labels(**labels).inc(), metric)
+
+
+def _guarded(record: Callable[[], None], metric: str) -> None:
     try:
-        counter.labels(**labels).inc()
+        record()
     except OSError as exc:
         # Counting must never fail the work it counts (a GHL call, a webhook answer). In
         # multiprocess mode a missing or unwritable directory loses the count; say so once.
@@ -68,6 +76,35 @@ def _increment(counter: Counter, metric: str, **labels: str) -> None:
 def record_delivery(route: str, outcome: str, reason: str = "") -> None:
     """Count one webhook delivery the API answered; `reason` only for rejections."""
     _increment(WEBHOOK_DELIVERIES, "hub_webhook_deliveries", route=route, outcome=outcome, reason=reason)
+
+
+@functools.cache
+def _intake_commit_histograms() -> tuple[Histogram, Histogram]:
+    # Created on first use, not at import: in multiprocess mode a metric without labels opens its
+    # file when it is created, and a process that never commits (the task worker) needs none.
+    # Every 2xx of the receiver waits for its group's commit: its latency is the answer's floor.
+    seconds = Histogram(
+        "hub_webhook_commit_seconds",
+        "Wall time of one durable group commit of webhook deliveries (insert + fsync), seconds.",
+        buckets=(0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1.0),
+    )
+    deliveries = Histogram(
+        "hub_webhook_commit_deliveries",
+        "Deliveries committed together in one intake group commit.",
+        buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+    )
+    return seconds, deliveries
+
+
+def observe_intake_commit(seconds: float, deliveries: int) -> None:
+    """Record one group commit of the webhook receiver: its wall time and how many it committed."""
+
+    def record() -> None:
+        seconds_histogram, deliveries_histogram = _intake_commit_histograms()
+        seconds_histogram.observe(seconds)
+        deliveries_histogram.observe(deliveries)
+
+    _guarded(record, "hub_webhook_commit_seconds")
 
 
 def record_ghl_rate_limited(endpoint: str, location_id: str) -> None:

@@ -6,7 +6,8 @@
 
 Hyper-parameters go to the constructor, data is positional, everything else keyword-only (as in
 xgboost's sklearn wrapper). Early stopping and calibration both use `eval_set` — the validation
-window — so the test window stays unseen until evaluation.
+window — so the test window stays unseen until evaluation. `refit(X_train_and_valid, y)` then
+relearns the trees (same count) on training + validation data, keeping that calibrator.
 """
 
 from __future__ import annotations
@@ -132,6 +133,26 @@ class LeadModel:
         self.booster_ = booster[: self.best_iteration_ + 1]
         raw = self.booster_.predict(dvalid)
         self.calibrator_ = fit_calibrator(raw, y_valid, self.calibration)
+        return self
+
+    def refit(self, X: pd.DataFrame, y: ArrayLike) -> LeadModel:
+        """Retrain the booster on `X` (the training and validation windows together) with the tree
+        count early stopping chose, keeping the calibrator fitted on the validation window.
+
+        Why: the validation window is the most recent labelled data, closest to what the model
+        will score; once it has chosen the size and the calibration it can also be learned from
+        (seed 7, judged on the validation window with an inner split of the training window:
+        conversion AUC 0.8954 -> 0.8975, churn 0.8661 -> 0.8716; bench/README.md). The calibrator
+        stays the one fitted on held-out predictions; the refitted trees are only a little more
+        confident, which the bench's test ECE checks."""
+        booster, _ = self._fitted()
+        if list(X.columns) != self.feature_names_:
+            raise ModelError("refit needs the columns the model was fitted on, in the same order")
+        self.booster_ = xgb.train(
+            self.xgb_params(),
+            self._matrix(X, np.asarray(y, dtype=np.float64)),
+            num_boost_round=booster.num_boosted_rounds(),
+        )
         return self
 
     def _fitted(self) -> tuple[xgb.Booster, Calibrator]:

@@ -72,8 +72,14 @@ def train_on_samples(
     features: Sequence[str] = FEATURE_NAMES,
     valid_fraction: float = 0.2,
     test_fraction: float = 0.25,
+    refit: bool = True,
 ) -> TrainingResult:
-    """Time-split labelled samples (from ml.labels.build_samples), fit, calibrate and evaluate."""
+    """Time-split labelled samples (from ml.labels.build_samples), fit, calibrate and evaluate.
+
+    The tree count (early stopping) and the calibrator come from the validation window; with
+    `refit` the trees are then relearned on every sample labelled before the test window
+    (`LeadModel.refit`), so the model also learns from the most recent labelled data.
+    `valid_metrics` are always those of the model before the refit (held-out)."""
     started = time.perf_counter()
     split = time_split(
         samples["cutoff"],
@@ -95,10 +101,18 @@ def train_on_samples(
         parts["train"]["label"],
         eval_set=(parts["valid"][columns], parts["valid"]["label"]),
     )
+    # Validation metrics of the model that never learned from the validation window.
+    valid_p = model.predict_probability(parts["valid"][columns])
+    counts = {name: len(part) for name, part in parts.items()}
+    if refit:
+        # Everything labelled before the test window (train, the gap, validation); the last
+        # label window still ends before the first test cutoff (ml.splits).
+        known = samples[(samples["cutoff"] <= pd.Timestamp(split.valid[1])).to_numpy()]
+        model.refit(known[columns], known["label"])
+        counts["refit"] = len(known)
     fitted = time.perf_counter()
     test = parts["test"][[*KEY_COLUMNS, *columns, "label"]].copy()
     test["probability"] = model.predict_probability(test[columns])
-    valid_p = model.predict_probability(parts["valid"][columns])
     window_end = pd.Timestamp(samples["cutoff"].max()) + pd.Timedelta(days=horizon_days)
     return TrainingResult(
         model=model,
@@ -111,7 +125,7 @@ def train_on_samples(
         test=test,
         data_window=(pd.Timestamp(samples["cutoff"].min()).to_pydatetime(), window_end.to_pydatetime()),
         data_hash=data_hash(samples[[*KEY_COLUMNS, *columns, "label"]]),
-        sample_counts={name: len(part) for name, part in parts.items()},
+        sample_counts=counts,
         timings_s={"fit": fitted - started, "evaluate": time.perf_counter() - fitted},
     )
 

@@ -30,7 +30,6 @@ REJECTION_REASONS = {
     422: "invalid_request",
     429: "backlogged",
 }
-MARKETPLACE_PATH = "/webhooks/ghl"
 WORKFLOW_PREFIX = "/webhooks/ghl/workflow/"
 _ANSWER = "webhook_answer"  # request-state key the webhook routes set for a 200
 
@@ -54,8 +53,7 @@ def _route(scope: Scope) -> str | None:
     if scope["type"] != "http" or scope["method"] != "POST":
         return None
     path: str = scope["path"]
-    if path == MARKETPLACE_PATH:
-        return "marketplace"
+    # `POST /webhooks/ghl` never gets here: api.routes.webhooks.MarketplaceReceiver counts its own.
     # Never the path itself as a label: it holds the location's workflow-webhook secret.
     return "workflow" if path.startswith(WORKFLOW_PREFIX) else None
 

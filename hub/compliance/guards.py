@@ -24,7 +24,7 @@ from typing import Any
 
 from hub.compliance.carrier import undeliverable_streak
 from hub.compliance.consent import check_consent, check_opt_out
-from hub.compliance.decisions import Channel, Defer, Suppress
+from hub.compliance.decisions import Channel, Defer, GuardName, Suppress
 from hub.compliance.dnd import check_dnd
 from hub.compliance.first_message import prepare_email, prepare_sms
 from hub.compliance.frequency import PastSend, check_frequency
@@ -204,7 +204,7 @@ def _schedule(check: SendCheck, content: Content, notes: list[str]) -> Verdict:
     )
     cap = min(check.policy.cap(channel), check.limits.caps.get(channel, check.policy.cap(channel)))
     state_rule = strictest_daily_cap(lead.states)
-    at, reasons = check.now, []
+    at, reasons = check.now, list[tuple[str, str]]()  # (guard, reason) of each deferral
     for _ in range(MAX_ROUNDS):
         quiet = check_quiet_hours(window, at)
         if isinstance(quiet, Suppress):
@@ -214,14 +214,17 @@ def _schedule(check: SendCheck, content: Content, notes: list[str]) -> Verdict:
             break
         for deferral in (busy, quiet):
             if deferral is not None:
-                reasons.append(f"{deferral.guard}: {deferral.reason}")
+                reasons.append((deferral.guard, deferral.reason))
                 at = max(at, deferral.until)
     else:
-        reason = "no minute satisfies quiet hours and caps together: " + "; ".join(reasons)
-        return Suppress("quiet_hours", reason)
+        named = "; ".join(f"{guard}: {text}" for guard, text in dict.fromkeys(reasons))
+        return Suppress("quiet_hours", f"no minute satisfies quiet hours and caps together: {named}")
     if at != check.now:
-        capped = any(r.startswith("frequency") for r in reasons)
-        return Defer(at, "frequency" if capped else "quiet_hours", " | ".join(dict.fromkeys(reasons)))
+        # The verdict names its guard once (the send path and the timeline print it); a second
+        # guard that also moved the time is named inside the reason.
+        guard: GuardName = "frequency" if any(g == "frequency" for g, _ in reasons) else "quiet_hours"
+        parts = (text if g == guard else f"{g}: {text}" for g, text in dict.fromkeys(reasons))
+        return Defer(at, guard, " | ".join(parts))
     if isinstance(content, CallTaskContent) and window is not None:
         due = next_allowed(window, max(content.due_at, check.now)) or content.due_at
         if due != content.due_at:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +31,7 @@ LedgerChannel = Literal["SMS", "Email", "call_task", "note", "webhook"]
 SkipStatus = Literal["deferred", "suppressed", "failed"]
 NOTHING_SENT = ("deferred", "suppressed", "failed")
 MAYBE_SENT = ("sent", "reserved", "unknown")
-_TABLE = SendLedgerEntry.__table__
+_TABLE = cast(sa.Table, SendLedgerEntry.__table__)
 _KEY_COLUMNS = ("enrollment_id", "step_id", "channel", "attempt_key")
 
 
@@ -73,9 +73,37 @@ def find(session: Session, key: LedgerKey) -> SendLedgerEntry | None:
     return session.scalars(sa.select(SendLedgerEntry).where(key.where())).one_or_none()
 
 
+def maybe_sent_channels(session: Session, enrollment_id: int, step_id: str, attempt: str) -> set[str]:
+    """The channels on which this step visit was or may have been sent (sent, reserved, unknown)."""
+    return set(
+        session.scalars(
+            sa.select(SendLedgerEntry.channel).where(
+                SendLedgerEntry.enrollment_id == enrollment_id,
+                SendLedgerEntry.step_id == step_id,
+                SendLedgerEntry.attempt_key == attempt,
+                SendLedgerEntry.status.in_(MAYBE_SENT),
+            )
+        )
+    )
+
+
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(_TABLE)
+
+
+# The send path's statements, built once and run with parameters: built per call with inline
+# values, SQLAlchemy walked every value for the cache key (bench/README.md, "Workflow dispatch").
+_RESERVE = {
+    name: dialect.insert(_TABLE).on_conflict_do_nothing(index_elements=_KEY_COLUMNS).returning(_TABLE.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_SETTLE = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.id == sa.bindparam("_entry_id"))
+    .where(_TABLE.c.status.in_(sa.bindparam("_from", expanding=True)))
+    .returning(_TABLE.c.id)
+)
 
 
 def reserve(
@@ -100,12 +128,7 @@ def reserve(
         "request_summary": summary,
     }
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
-    inserted = session.execute(
-        _insert(session)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
-        .returning(_TABLE.c.id)
-    ).scalar()
+    inserted = session.execute(_RESERVE[session.get_bind().dialect.name], values).scalar()
     if inserted is not None:
         return Reservation(True, inserted, "reserved", session)
     retaken = session.execute(
@@ -167,20 +190,14 @@ def settle(
 ) -> bool:
     """Complete a reserved row (or upgrade an unknown one to sent); False if it was not in
     `from_status` any more (someone else settled it)."""
-    values: dict[str, Any] = {"status": status, "completed_at": now}
+    values: dict[str, Any] = {"_entry_id": entry_id, "_from": list(from_status), "status": status}
+    values["completed_at"] = now
     if reason is not None:
         values["reason"] = reason
     if ghl_message_id is not None:
         values["ghl_message_id"] = ghl_message_id
-    updated = session.execute(
-        sa.update(SendLedgerEntry)
-        .where(SendLedgerEntry.id == entry_id, SendLedgerEntry.status.in_(from_status))
-        .values(**values)
-        .returning(SendLedgerEntry.id)
-        # Rows read earlier in this session are not refreshed; readers use populate_existing.
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    return updated is not None
+    # A Core UPDATE: rows read earlier in this session are not refreshed; readers use populate_existing.
+    return session.execute(_SETTLE, values).scalar() is not None
 
 
 def _fresh_by_id(session: Session, entry_id: int) -> SendLedgerEntry:

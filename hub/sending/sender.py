@@ -101,9 +101,12 @@ def send(
     policy: LocationPolicy,
     now: datetime,
     prefetched: Prefetched | None = None,
+    commit_outcome: bool = True,
 ) -> SendOutcome:
     """Send one message or call task if, and only if, every guard allows it now (module docstring).
-    `prefetched`: the same facts read in bulk by the dispatcher instead of here."""
+    `prefetched`: the same facts read in bulk by the dispatcher instead of here.
+    `commit_outcome=False`: the outcome (ledger status, audit item) is left for the caller's next
+    commit, the step's transition (the reservation is committed before the GHL call either way)."""
     enrollment = request.enrollment
     key = LedgerKey(enrollment.id, request.step_id, request.channel, request.attempt)
     existing = find(session, key) if prefetched is None or prefetched.may_have_slot(key) else None
@@ -141,7 +144,7 @@ def send(
             reason=verdict.reason,
             until=verdict.until.isoformat(),
         )
-        session.commit()
+        _commit(session, commit_outcome)
         transient = verdict.guard == "reachability"
         return SendOutcome("deferred", reason, until=verdict.until, transient=transient, guard=verdict.guard)
     if isinstance(verdict, Suppress):
@@ -150,14 +153,23 @@ def send(
             session, key, "suppressed", reason, location_id=location.id, contact_id=contact.id, now=now
         )
         _audit(session, "workflow_send_suppressed", request, now, guard=verdict.guard, reason=verdict.reason)
-        session.commit()
+        _commit(session, commit_outcome)
         gone = verdict.reason == CONTACT_GONE
         return SendOutcome(
             "suppressed", reason, failover_ok=verdict.failover_ok, contact_gone=gone, guard=verdict.guard
         )
     if prefetched is not None:
         prefetched.reserved(location.id, contact.id, key)  # this contact's history changes now
-    return _call(session, client, request, key, verdict, contact=contact, location=location, now=now)
+    outcome = _call(session, client, request, key, verdict, contact=contact, location=location, now=now)
+    _commit(session, commit_outcome)
+    return outcome
+
+
+def _commit(session: Session, commit: bool) -> None:
+    # Left uncommitted, a settlement shares the step transition's commit (one commit fewer per send).
+    # A crash before that commit leaves the ledger row `reserved`: reconciled, never sent again.
+    if commit:
+        session.commit()
 
 
 def _fresh_check(
@@ -205,7 +217,6 @@ def _call(
         now=now,
     )
     if not reservation.granted:
-        session.commit()
         return SendOutcome(
             "duplicate", f"this step was already handled on {key.channel}: {reservation.status}"
         )
@@ -218,7 +229,6 @@ def _call(
         reason = f"GHL's answer was lost ({exc}); the message may have been sent, so it is not retried"
         settle(session, entry_id, "unknown", now=now, reason=reason)
         _audit(session, "workflow_send_unknown", request, now, reason=reason, ledger_id=entry_id)
-        session.commit()
         return SendOutcome("unknown", reason)
     except (GHLValidationError, GHLNotFoundError) as exc:
         block = classify_refusal(exc.detail) if isinstance(content, SmsContent) else None
@@ -227,7 +237,6 @@ def _call(
         reason = f"GHL refused the request ({exc.status}): {exc}"
         settle(session, entry_id, "failed", now=now, reason=reason)
         _audit(session, "workflow_send_failed", request, now, reason=reason, ledger_id=entry_id)
-        session.commit()
         return SendOutcome("failed", reason, failover_ok=isinstance(exc, GHLValidationError))
     except GHLError as exc:
         # Rate limit, open breaker, auth, connection never made: nothing reached GHL's send logic.
@@ -237,13 +246,11 @@ def _call(
         _audit(
             session, "workflow_send_deferred", request, now, guard="ghl", reason=reason, ledger_id=entry_id
         )
-        session.commit()
         return SendOutcome("deferred", reason, until=now + max(wait, RETRY_DELAY), transient=True)
     settle(session, entry_id, "sent", now=now, ghl_message_id=ghl_id, reason="; ".join(cleared.notes) or None)
     _audit(
         session, "workflow_send", request, now, ledger_id=entry_id, ghl_id=ghl_id, notes=list(cleared.notes)
     )
-    session.commit()
     return SendOutcome("sent", "; ".join(cleared.notes), ghl_id=ghl_id)
 
 
@@ -286,7 +293,6 @@ def _carrier_block(
     _audit(
         session, "workflow_send_suppressed", request, now, guard="opt_out", reason=reason, ledger_id=entry_id
     )
-    session.commit()
     return SendOutcome("suppressed", reason, failover_ok=True, guard="opt_out")
 
 

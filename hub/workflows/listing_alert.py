@@ -33,6 +33,7 @@ from hub.sending.ledger import LedgerKey, find
 from hub.sending.sender import SendRequest, send
 from hub.store.models import ListingAlert
 from hub.workflows.execution import Finish, Go, Hold, Sleep, StepContext, Transition
+from hub.workflows.messaging import handled_first
 from hub.workflows.steps import SendListingAlert
 from hub.workflows.templates import TemplateRenderError, render
 
@@ -101,6 +102,8 @@ def _send(
     ctx: StepContext, step: SendListingAlert, alert: ListingAlert, options: list[tuple[Channel, Content]]
 ) -> Transition:
     session, following = ctx.session, ctx.definition.following(step.id)
+    if len(options) > 1:  # a visit delivers at most once over all its channels (messaging.py)
+        options = handled_first(ctx, step.id, options)
     for index, (channel, content) in enumerate(options):
         request = SendRequest(
             enrollment=ctx.enrollment,

@@ -8,12 +8,17 @@ GHL refusing the channel) moves on to the other channel. A takeover never fails 
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from hub.compliance.decisions import Channel
 from hub.compliance.guards import CallTaskContent, Content, EmailContent, SmsContent
+from hub.sending.ledger import LedgerKey, maybe_sent_channels
 from hub.sending.sender import SendRequest, send
 from hub.workflows.execution import Finish, Go, Hold, Sleep, StepContext, Transition
 from hub.workflows.steps import LEAD_AGENT, CreateCallTask, SendEmail, SendSms
 from hub.workflows.templates import TemplateRenderError, render
+
+C = TypeVar("C")  # a channel's content (listing alerts always have one)
 
 
 def run_message(ctx: StepContext, step: SendSms | SendEmail) -> Transition:
@@ -65,6 +70,8 @@ def _try_channels(
     assigned_to: str | None = None,
 ) -> Transition:
     following = ctx.definition.following(step_id)
+    if len(options) > 1:
+        options = handled_first(ctx, step_id, options)
     for index, (channel, content) in enumerate(options):
         assert content is not None
         request = SendRequest(
@@ -86,6 +93,7 @@ def _try_channels(
             policy=ctx.policy,
             now=ctx.now,
             prefetched=ctx.prefetched,
+            commit_outcome=False,  # the runner commits it with the step's transition
         )
         ctx.deps.tally[outcome.status] += 1
         more = index + 1 < len(options)
@@ -98,8 +106,22 @@ def _try_channels(
         if outcome.guard == "takeover":
             return Hold(f"step {step_id}: {outcome.reason}")
         if outcome.failover_ok and more:
+            ctx.session.commit()  # the next channel's fresh check may let other leads run (dispatch)
             continue
         if outcome.status == "failed":
             return Finish("failed", f"step {step_id} ({channel}): {outcome.reason}")
         return Go(following)  # suppressed: skipped, with its reason in the ledger and the audit
     return Go(following)
+
+
+def handled_first(
+    ctx: StepContext, step_id: str, options: list[tuple[Channel, C]]
+) -> list[tuple[Channel, C]]:
+    """A step visit delivers at most once, over all its channels: when a run of it already sent or
+    may have sent on one channel (a worker died after failing over from a channel that was blocked
+    then), that channel goes first, so the send path reports it as done and no other is tried."""
+    keys = [LedgerKey(ctx.enrollment.id, step_id, channel, ctx.visit) for channel, _ in options]
+    if ctx.prefetched is not None and not any(ctx.prefetched.may_have_slot(key) for key in keys):
+        return options  # the batch read no ledger row for this visit (a new one is only ours)
+    handled = maybe_sent_channels(ctx.session, ctx.enrollment.id, step_id, ctx.visit)
+    return sorted(options, key=lambda option: option[0] not in handled)

@@ -94,11 +94,13 @@ def run_enrollment(
     now: datetime,
     facts: BatchFacts | None = None,
     release_for: str | None = None,
+    commit_last: bool = True,
 ) -> RunResult:
     """Run `enrollment` (claimed by the caller) until it waits, ends or is held.
 
     `facts`: the batch's bulk read (the dispatcher's); `release_for`: give that worker's claim back
-    in the run's last commit instead of a commit of its own."""
+    in the run's last commit instead of a commit of its own; `commit_last=False`: leave that last
+    commit (the final transition, a send's settlement) to the caller."""
     result = RunResult()
     contact = session.get(Contact, (enrollment.location_id, enrollment.contact_id))
     location = session.get(Location, enrollment.location_id)
@@ -160,7 +162,8 @@ def run_enrollment(
         )
     if release_for is not None and enrollment.claimed_by == release_for:
         enrollment.claimed_by, enrollment.claim_expires_at = None, None
-    session.commit()
+    if commit_last:
+        session.commit()
     result.status = enrollment.status
     return result
 

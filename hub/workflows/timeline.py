@@ -106,7 +106,7 @@ def entry_for(
         entry_kind, summary = simple[kind]
         return TimelineEntry(at, entry_kind, summary, step, channel, guard, reason)
     if kind == "workflow_send_deferred":
-        summary = f"{label} deferred to {fmt(until, zone)}: {reason}"
+        summary = f"{label} deferred to {fmt(until, zone)} by {guard}: {reason}"
         return TimelineEntry(at, "deferred", summary, step, channel, guard, reason, until)
     if kind == "workflow_send":
         call = calls.get(str(p.get("ghl_id")))

@@ -18,6 +18,7 @@ from hub.errors import TrainingDataError
 from hub.listings.columns import EXPLICIT_COLUMNS
 from ml.matching.distributions import Distributions, area_cooccurrence, build_distributions, in_stock
 from ml.matching.frames import ACTIVE_STATUSES, validate_exclude, validate_listings
+from ml.matching.popularity import Popularity, build_popularity
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -100,6 +101,7 @@ class Encoded:
     buyers: BuyerArrays
     by_location: bool
     distributions: Distributions
+    popularity: Popularity
 
 
 _PROFILE_NEEDS = (
@@ -287,7 +289,17 @@ def encode(listings: pd.DataFrame, profiles: pd.DataFrame, *, validated: bool = 
         beds_weights=_dicts(profiles, "beds_weights"),
         price_weights=_dicts(profiles, "price_weights"),
     )
-    return Encoded(vocabulary, listing_arrays, buyer_arrays, by_location, distributions)
+    seen = profiles[["contact_id", "seen_listing_ids"]].explode("seen_listing_ids").dropna()
+    popularity = build_popularity(
+        area_share=area_share,
+        buyer_location=buyer_location,
+        stock_city=distributions.stock_city,
+        seen=seen.rename(columns={"seen_listing_ids": "listing_id"}),
+        listing_ids=listing_arrays.ids,
+        listing_location=listing_location,
+        in_stock=in_stock(feed, as_of),
+    )
+    return Encoded(vocabulary, listing_arrays, buyer_arrays, by_location, distributions, popularity)
 
 
 def blocked_pairs(

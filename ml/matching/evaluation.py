@@ -46,29 +46,39 @@ def future_relevance(interactions: pd.DataFrame, start: datetime, end: datetime)
     return best[best["relevance"] > 0].sort_values(["contact_id", "listing_id"]).reset_index(drop=True)
 
 
-def evaluate_rankings(rankings: pd.DataFrame, relevance: pd.DataFrame, *, k: int = 10) -> RankingMetrics:
-    """NDCG@k and recall@k of `rankings` (contact_id, listing_id, rank) against `relevance`
-    (future_relevance), averaged over the buyers of `relevance`; a buyer missing from `rankings`
+def per_buyer(rankings: pd.DataFrame, relevance: pd.DataFrame, *, k: int = 10) -> tuple[pd.Series, pd.Series]:
+    """(NDCG@k, recall@k) of each buyer of `relevance` (contact_id index): `rankings` (contact_id,
+    listing_id, rank) against `relevance` (future_relevance); a buyer missing from `rankings`
     scores 0. Vectorised with pandas (no loop over buyers)."""
     if k < 1:
         raise TrainingDataError(f"k must be at least 1, got {k}")
-    truth = relevance[relevance["relevance"] > 0]
-    buyers = truth["contact_id"].astype(str).unique()
-    if buyers.size == 0:
-        return RankingMetrics(float("nan"), float("nan"), 0, k)
+    truth = relevance[relevance["relevance"] > 0].astype({"contact_id": str, "listing_id": str})
+    buyers = pd.Index(truth["contact_id"].unique(), name="contact_id")
     top = rankings[rankings["rank"] <= k][["contact_id", "listing_id", "rank"]].astype(
         {"contact_id": str, "listing_id": str}
     )
-    hits = top.merge(truth.astype({"contact_id": str, "listing_id": str}), on=["contact_id", "listing_id"])
+    hits = top.merge(truth, on=["contact_id", "listing_id"])
     gain = (np.power(2.0, hits["relevance"]) - 1.0) / np.log2(hits["rank"].to_numpy(dtype=float) + 1.0)
     dcg = gain.groupby(hits["contact_id"]).sum()
-    ideal_sorted = truth.sort_values(["contact_id", "relevance"], ascending=[True, False])
-    position = ideal_sorted.groupby("contact_id").cumcount() + 1
-    ideal_rows = ideal_sorted[position <= k]
-    ideal_gain = (np.power(2.0, ideal_rows["relevance"]) - 1.0) / np.log2(position[position <= k] + 1.0)
-    idcg = ideal_gain.groupby(ideal_rows["contact_id"]).sum()
-    ndcg = (dcg.reindex(buyers, fill_value=0.0) / idcg.reindex(buyers)).to_numpy()
+    ideal = truth.sort_values(["contact_id", "relevance"], ascending=[True, False])
+    position = ideal.groupby("contact_id").cumcount() + 1
+    kept = position <= k
+    ideal_gain = (np.power(2.0, ideal["relevance"][kept]) - 1.0) / np.log2(position[kept] + 1.0)
+    idcg = ideal_gain.groupby(ideal["contact_id"][kept]).sum()
+    ndcg = (dcg.reindex(buyers, fill_value=0.0) / idcg.reindex(buyers)).rename(f"ndcg@{k}")
     found = hits.groupby("contact_id").size().reindex(buyers, fill_value=0)
-    total = truth.groupby("contact_id").size().reindex(buyers)
-    recall = (found / total).to_numpy(dtype=float)
-    return RankingMetrics(float(ndcg.mean()), float(recall.mean()), int(buyers.size), k)
+    recall = (found / truth.groupby("contact_id").size().reindex(buyers)).astype(float).rename(f"recall@{k}")
+    return ndcg, recall
+
+
+def per_buyer_ndcg(rankings: pd.DataFrame, relevance: pd.DataFrame, *, k: int = 10) -> pd.Series:
+    """NDCG@k of each buyer (`per_buyer`); `evaluate_rankings` reports its mean."""
+    return per_buyer(rankings, relevance, k=k)[0]
+
+
+def evaluate_rankings(rankings: pd.DataFrame, relevance: pd.DataFrame, *, k: int = 10) -> RankingMetrics:
+    """Mean NDCG@k and recall@k over the buyers of `relevance` (`per_buyer`)."""
+    ndcg, recall = per_buyer(rankings, relevance, k=k)
+    if ndcg.empty:
+        return RankingMetrics(float("nan"), float("nan"), 0, k)
+    return RankingMetrics(float(ndcg.mean()), float(recall.mean()), int(ndcg.size), k)

@@ -48,6 +48,9 @@ FEATURE_NAMES = (
     # Collaborative: this listing's city among the buyers who stated / liked the same areas (encode.py):
     "area_from_stated",
     "area_from_liked",
+    # Population priors from the other buyers' behaviour up to as_of (popularity.py):
+    "city_popularity",  # ln(the city's share of buyers' attention / its share of the inventory)
+    "listing_popularity",  # ln((buyers who saw this listing + 1) / (the location's mean + 1))
 )
 _LIFT_FLOOR = 0.02  # keeps a lift finite where the buyer or the inventory has (almost) nothing
 _SPREAD_FLOOR = 0.05
@@ -91,6 +94,9 @@ def pair_features(
     _lift_features(encoded, buyer, listing, out[:, 21:29])
     out[:, 29] = np.where(known_city, b.area_from_stated[buyer, np.maximum(city, 0)], np.nan)
     out[:, 30] = np.where(known_city, b.area_from_liked[buyer, np.maximum(city, 0)], np.nan)
+    popularity = encoded.popularity
+    out[:, 31] = np.where(known_city, popularity.city_lift[l_.location[listing], np.maximum(city, 0)], np.nan)
+    out[:, 32] = popularity.listing_lift[listing]
     return out
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 
 import sqlalchemy as sa
@@ -7,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.processing import ProcessingKicker
 from hub.store.models import Event
 from hub.tenancy import LocationCredentials
 from tests.api.conftest import ghl_body, make_settings, sign
@@ -127,3 +129,48 @@ def test_processing_without_a_prefect_server_refuses_to_start(db_url: str, monke
         TestClient(create_app(settings)),
     ):
         pass
+
+
+def test_a_backlog_over_the_limit_is_429_with_retry_after_and_stores_nothing(
+    client: TestClient, session: Session, store_engine: sa.Engine
+) -> None:
+    # A real kicker (not started: these tests run without Prefect) whose count says "backlogged".
+    kicker = ProcessingKicker(store_engine, lambda location_id: None, sweep_interval_s=60)
+    kicker.backlog = client.app.state.settings.processing.backlog_limit + 1  # type: ignore[attr-defined]
+    client.app.state.kicker = kicker  # type: ignore[attr-defined]
+    body = ghl_body()
+    response = client.post("/webhooks/ghl", content=body, headers=sign(body))
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "60"
+    assert "backlog" in response.json()["detail"]
+    assert _events(session) == []
+
+
+def test_a_chunked_body_over_the_limit_is_413(db_url: str, session: Session) -> None:
+    # No Content-Length to refuse up front: the limit is enforced while the body streams in.
+    with TestClient(create_app(make_settings(db_url, max_body_bytes=2048))) as c:
+        body = ghl_body(body="x" * 4096)
+        chunks = (body[i : i + 512] for i in range(0, len(body), 512))
+        response = c.post("/webhooks/ghl", content=chunks, headers=sign(body))
+    assert response.status_code == 413
+    assert _events(session) == []
+
+
+def test_the_marketplace_route_is_in_the_openapi_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    operation = paths["/webhooks/ghl"]["post"]
+    assert set(operation["responses"]) == {"200", "400", "401", "413", "429"}
+    assert "/webhooks/ghl/workflow/{location_secret}" in paths
+    assert client.get("/openapi.json").json()["paths"] == paths  # built once, amended once
+
+
+def test_start_up_objects_are_frozen_out_of_the_collector_while_the_app_runs(db_url: str) -> None:
+    with TestClient(create_app(make_settings(db_url))):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # shutdown gives them back: old apps can still be freed
+
+
+def test_other_methods_on_the_marketplace_path_are_405(client: TestClient, session: Session) -> None:
+    answer = client.get("/webhooks/ghl")
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    assert _events(session) == []

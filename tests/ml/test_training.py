@@ -16,7 +16,7 @@ from ml.features import FEATURE_NAMES
 from ml.labels import build_samples
 from ml.model import LeadModel
 from ml.timeline import Timeline
-from ml.training import TrainingResult, compare_with_oracle
+from ml.training import TrainingResult, compare_with_oracle, train_on_samples
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,11 @@ def test_the_test_window_comes_after_training_and_validation(conversion_result: 
     split = conversion_result.split
     assert conversion_result.test["cutoff"].min() >= pd.Timestamp(split.test[0])
     assert split.valid[1] + pd.Timedelta(days=7) <= split.test[0]
-    assert set(conversion_result.sample_counts) == {"train", "valid", "test"}
+    counts = conversion_result.sample_counts
+    assert set(counts) == {"train", "valid", "test", "refit"}
+    # The refit learns from train, the days between train and validation, and validation (that
+    # it never learns from test: test_the_refit_learns_from_validation_but_never_from_the_test_window).
+    assert counts["refit"] > counts["train"] + counts["valid"]
     assert conversion_result.data_hash.startswith("sha256:")
 
 
@@ -61,10 +65,50 @@ def test_calibration_is_fitted_on_validation_only(
         timeline.events, timeline.profiles, cutoffs, target="conversion", horizon_days=7, data_end=data_end
     )
     assert len(valid) == conversion_result.sample_counts["valid"]
+    # The calibrator is the one fitted on the validation predictions of the model *before* its
+    # refit (which then also learned from the validation window): refit a training-window model.
+    low, high = (pd.Timestamp(x) for x in conversion_result.split.train)
+    train_cutoffs = [c.to_pydatetime() for c in pd.date_range(low, high, freq="D")]
+    train = build_samples(
+        timeline.events,
+        timeline.profiles,
+        train_cutoffs,
+        target="conversion",
+        horizon_days=7,
+        data_end=data_end,
+    )
+    columns = list(FEATURE_NAMES)
+    before = LeadModel().fit(train[columns], train["label"], eval_set=(valid[columns], valid["label"]))
+    expected = fit_calibrator(before.predict_raw(valid[columns]), valid["label"], "platt")
     model = conversion_result.model
-    expected = fit_calibrator(model.predict_raw(valid[list(FEATURE_NAMES)]), valid["label"], "platt")
     assert model.calibrator_ is not None
     assert model.calibrator_.params == pytest.approx(expected.params)
+    assert model.booster_ is not None and before.booster_ is not None
+    assert model.booster_.num_boosted_rounds() == before.booster_.num_boosted_rounds()
+    # ... and the refitted trees are not those: they learned from the validation window too.
+    assert not np.allclose(model.predict_raw(valid[columns]), before.predict_raw(valid[columns]))
+
+
+def test_the_refit_learns_from_validation_but_never_from_the_test_window(
+    timeline: Timeline, data_end: datetime
+) -> None:
+    start = pd.Timestamp(timeline.events["at"].min()).normalize()
+    cutoffs = [c.to_pydatetime() for c in pd.date_range(start + pd.Timedelta(days=1), data_end, freq="D")]
+    samples = build_samples(
+        timeline.events, timeline.profiles, cutoffs, target="conversion", horizon_days=7, data_end=data_end
+    )
+    refit = train_on_samples(samples, target="conversion", horizon_days=7)
+    held = train_on_samples(samples, target="conversion", horizon_days=7, refit=False)
+    # Same early stopping and calibration; the validation metrics are the held-out ones.
+    assert refit.valid_metrics == held.valid_metrics
+    assert refit.model.calibrator_ == held.model.calibrator_
+    assert not np.allclose(refit.test["probability"], held.test["probability"])
+    # Flipping every test-window label changes nothing the refitted model learned.
+    in_test = (samples["cutoff"] >= pd.Timestamp(refit.split.test[0])).to_numpy()
+    flipped = samples.copy()
+    flipped.loc[in_test, "label"] = 1.0 - flipped.loc[in_test, "label"]
+    again = train_on_samples(flipped, target="conversion", horizon_days=7)
+    np.testing.assert_array_equal(again.test["probability"], refit.test["probability"])
 
 
 def test_shap_importance_is_mean_absolute_contribution(churn_result: TrainingResult) -> None:
@@ -92,3 +136,7 @@ def test_model_api_is_sklearn_like(conversion_result: TrainingResult) -> None:
         model.predict_probability(X[model.feature_names_[::-1]])
     with pytest.raises(ModelError, match="not fitted"):
         LeadModel().predict_probability(X)
+    with pytest.raises(ModelError, match="not fitted"):
+        LeadModel().refit(X, conversion_result.test["label"])
+    with pytest.raises(ModelError, match="same order"):
+        model.refit(X[model.feature_names_[::-1]], conversion_result.test["label"])

@@ -18,7 +18,7 @@ from hub.listings.alerts import sent_listing_ids
 from hub.listings.importer import import_listings
 from hub.sending.audit import contact_audit
 from hub.settings import GHLSettings
-from hub.store.models import Enrollment, ListingAlert, ListingAlertItem, ListingInteraction
+from hub.store.models import Contact, Enrollment, ListingAlert, ListingAlertItem, ListingInteraction
 from hub.workflows import WorkflowEvent, dispatch_due, handle_events, publish_workflow
 from hub.workflows.loader import load_workflow
 from tests.hub.listings.builders import add_listing, add_match
@@ -201,6 +201,25 @@ def test_a_worker_killed_after_ghl_sent_neither_resends_nor_realerts(
     dispatch_due(make_session, ghl, now=later)
     assert "1) 4 Oak St" in texts(standin)[1]
     assert alerted(make_session) == ["H1", "H2", "H3", "H4", "H5", "H6"]
+
+
+def test_an_alert_that_failed_over_to_email_is_not_texted_after_a_crash(
+    make_session: sessionmaker[Session], standin: StandinHandle, ghl: GHLClient
+) -> None:
+    """SMS blocked by DND, the e-mail goes out and the worker dies before recording it; DND is
+    lifted; the alert's re-run must not text the lead too (one delivery per step visit)."""
+    setup(make_session, standin, listings=2, ghl={"dndSettings": {"SMS": {"status": "active"}}})
+    new_matches(make_session, T0)
+    doomed = GHLClient(GHLSettings(base_url=standin.base_url), token_for, transport=FaultyGHL(kill=1))
+    with pytest.raises(WorkerKilled):
+        dispatch_due(make_session, doomed, now=T0, worker="doomed")
+    with make_session() as session:
+        contact = session.scalars(sa.select(Contact)).one()
+        standin.admin.seed_contacts("L1", [ghl_contact(contact)])  # DND lifted at GHL
+    report = dispatch_due(make_session, ghl, now=T0 + timedelta(minutes=6))  # the lease has run out
+    assert report.claimed == 1 and report.sends == {"duplicate": 1}
+    assert [m["type"] for m in standin.admin.collection("L1", "messages")] == ["Email"]
+    assert alerted(make_session) == ["H1", "H2"]
 
 
 def test_step_settings_and_nothing_new(

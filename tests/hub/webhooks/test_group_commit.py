@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from functools import partial
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -127,3 +129,47 @@ def test_store_refuses_when_not_started(store_engine: Engine) -> None:
     committer = GroupCommitter(partial(commit_deliveries, store_engine))
     with pytest.raises(RuntimeError, match="not running"):
         asyncio.run(committer.store(make_delivery()))
+
+
+async def _timed_store(committer: GroupCommitter, delivery: RawDelivery) -> tuple[bool, float]:
+    started = time.perf_counter()
+    answer = await committer.store(delivery)
+    return answer, time.perf_counter() - started
+
+
+def test_a_lone_delivery_goes_at_once_and_a_short_group_after_the_linger(store_engine: Engine) -> None:
+    committer = GroupCommitter(partial(commit_deliveries, store_engine), linger_s=0.5)
+
+    async def scenario() -> tuple[tuple[bool, float], list[bool], tuple[bool, float]]:
+        committer.start()
+        try:
+            # Idle: one delivery is the whole expected group, so nothing waits for the linger.
+            lone = await _timed_store(committer, make_delivery())
+            # Four at once: the first goes alone, the other three queue behind its commit.
+            burst = await asyncio.gather(*(committer.store(make_delivery()) for _ in range(4)))
+            # The last group had three, so a lone delivery now waits for company, at most the linger.
+            straggler = await _timed_store(committer, make_delivery())
+            return lone, burst, straggler
+        finally:
+            await committer.stop()
+
+    (lone_new, lone_s), burst, (straggler_new, straggler_s) = asyncio.run(scenario())
+
+    assert lone_new and burst == [True] * 4 and straggler_new
+    assert lone_s < 0.4
+    assert straggler_s >= 0.5
+    assert committer.committed == 6
+
+
+def test_each_group_commit_is_recorded_in_the_metrics(store_engine: Engine) -> None:
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    commits = sample("hub_webhook_commit_seconds_count")
+    deliveries = sample("hub_webhook_commit_deliveries_sum")
+    committer = GroupCommitter(partial(commit_deliveries, store_engine))
+
+    asyncio.run(_store_all(committer, [make_delivery() for _ in range(5)]))
+
+    assert sample("hub_webhook_commit_seconds_count") - commits == committer.batches
+    assert sample("hub_webhook_commit_deliveries_sum") - deliveries == 5

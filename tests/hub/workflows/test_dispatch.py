@@ -24,7 +24,7 @@ from hub.ghl.client import GHLClient
 from hub.ghl.standin import StandinHandle
 from hub.sending.audit import contact_audit
 from hub.settings import GHLSettings
-from hub.store.models import Enrollment, Message, SendLedgerEntry
+from hub.store.models import Contact, Enrollment, Message, SendLedgerEntry
 from hub.workflows import dispatch_due, enroll
 from hub.workflows.enrollment import publish_workflow
 from hub.workflows.loader import load_workflow
@@ -136,24 +136,48 @@ def test_ghl_dnd_is_checked_right_before_sending(
         assert row.status == "suppressed" and "fresh check" in (row.reason or "")
 
 
+TEXT_OR_EMAIL = workflow_yaml(
+    """
+    - id: hello
+      type: send_sms
+      body: "Hi"
+      fallback_email: {subject: "Hello", html: "<p>Hi {{ contact.first_name }}</p>"}
+""",
+    enrollment="channels: {failover: true}",
+)
+
+
 def test_failover_to_email_when_sms_is_impossible(
     make_session: sessionmaker[Session], standin: StandinHandle, ghl: GHLClient
 ) -> None:
-    text = workflow_yaml(
-        """
-        - id: hello
-          type: send_sms
-          body: "Hi"
-          fallback_email: {subject: "Hello", html: "<p>Hi {{ contact.first_name }}</p>"}
-    """,
-        enrollment="channels: {failover: true}",
-    )
-    start(make_session, standin, text, phone=None)
+    start(make_session, standin, TEXT_OR_EMAIL, phone=None)
     dispatch_due(make_session, ghl, now=T0)
     [email] = standin.admin.collection("L1", "messages")
     assert email["type"] == "Email" and "Unsubscribe" in email["html"]
     with make_session() as session:
         assert ledger(session) == [("hello", "SMS", "suppressed"), ("hello", "Email", "sent")]
+
+
+def test_a_step_that_failed_over_is_not_sent_again_on_its_first_channel(
+    make_session: sessionmaker[Session], standin: StandinHandle, ghl: GHLClient
+) -> None:
+    """Found by test_property: SMS blocked by DND, the email goes out and the worker dies before
+    recording it; DND is lifted; the step's re-run must not text the lead (one delivery per step)."""
+    start(make_session, standin, TEXT_OR_EMAIL, dnd_channels={"SMS": "active"})
+    doomed = GHLClient(GHLSettings(base_url=standin.base_url), token_for, transport=FaultyGHL(kill=1))
+    with pytest.raises(WorkerKilled):
+        dispatch_due(make_session, doomed, now=T0, worker="doomed")
+    with make_session() as session:
+        assert ledger(session) == [("hello", "SMS", "suppressed"), ("hello", "Email", "reserved")]
+        enrollment = session.scalars(sa.select(Enrollment)).one()
+        session.execute(sa.update(Contact).values(dnd_channels={}))
+        session.commit()
+    report = dispatch_due(make_session, ghl, now=T0 + timedelta(minutes=6))  # the lease has run out
+    assert report.claimed == 1 and report.sends == {"duplicate": 1}
+    assert [m["type"] for m in standin.admin.collection("L1", "messages")] == ["Email"]
+    with make_session() as session:
+        assert ledger(session) == [("hello", "SMS", "suppressed"), ("hello", "Email", "unknown")]
+        assert session.get(Enrollment, enrollment.id).status == "completed"
 
 
 def test_a_reply_the_processor_has_not_reported_yet_still_stops_the_text(

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from ml.matching.encode import encode
+from ml.matching.features import FEATURE_NAMES, pair_features
 
 AS_OF = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -73,3 +77,14 @@ def stated(contact_id: str, **values: Any) -> dict[str, Any]:
 
 def explicit(*rows: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(list(rows))
+
+
+def pair_feature_values(
+    feed: pd.DataFrame, profiles: pd.DataFrame, contact: str, listing_id: str
+) -> dict[str, float]:
+    """The ranker's features of one (buyer, listing) pair, by name."""
+    encoded = encode(feed, profiles)
+    b = int(np.flatnonzero(encoded.buyers.ids == contact)[0])
+    li = int(np.flatnonzero(encoded.listings.ids == listing_id)[0])
+    row = pair_features(encoded, np.array([b]), np.array([li]))[0]
+    return dict(zip(FEATURE_NAMES, row.tolist(), strict=True))

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from ml.matching import buyer_profiles
-from ml.matching.encode import encode
-from ml.matching.features import FEATURE_NAMES, pair_features
 from tests.ml.matching.builders import (
     AS_OF,
     explicit,
@@ -18,16 +14,9 @@ from tests.ml.matching.builders import (
     interactions,
     listing,
     listings,
+    pair_feature_values,
     stated,
 )
-
-
-def _features(feed: pd.DataFrame, profiles: pd.DataFrame, contact: str, listing_id: str) -> dict[str, float]:
-    encoded = encode(feed, profiles)
-    b = int(np.flatnonzero(encoded.buyers.ids == contact)[0])
-    li = int(np.flatnonzero(encoded.listings.ids == listing_id)[0])
-    row = pair_features(encoded, np.array([b]), np.array([li]))[0]
-    return dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
 
 
 def test_profiles_keep_the_beds_and_price_distributions_of_what_was_liked() -> None:
@@ -63,8 +52,8 @@ def test_beds_lift_corrects_for_what_the_market_offers() -> None:
         interaction("c1", "four", "view", 1),
     )
     profiles = buyer_profiles(log, feed, None, AS_OF)
-    three = _features(feed, profiles, "c1", "new-three")
-    four = _features(feed, profiles, "c1", "new-four")
+    three = pair_feature_values(feed, profiles, "c1", "new-three")
+    four = pair_feature_values(feed, profiles, "c1", "new-four")
     assert three["beds_share"] > four["beds_share"]
     assert four["beds_lift"] > three["beds_lift"]
 
@@ -76,7 +65,7 @@ def test_a_buyer_without_behaviour_gets_no_lift_but_a_price_prior_from_their_are
         listing("m1", city="Montrose", list_price=900_000.0),
     )
     profiles = buyer_profiles(interactions(), feed, explicit(stated("c1", areas=["Heights"])), AS_OF)
-    row = _features(feed, profiles, "c1", "m1")
+    row = pair_feature_values(feed, profiles, "c1", "m1")
     for name in ("beds_share", "beds_lift", "area_lift", "type_lift", "price_density", "price_lift"):
         assert math.isnan(row[name]), name
     heights_median = math.log(math.sqrt(400_000.0 * 600_000.0))  # median of two ln prices
@@ -101,8 +90,8 @@ def test_buyers_who_name_an_area_are_ranked_on_where_people_like_them_look() -> 
         stated("c1", areas=["Heights"]), stated("c2", areas=["Heights"]), stated("c3", areas=["Heights"])
     )
     profiles = buyer_profiles(log, feed, stated_frame, AS_OF)
-    montrose = _features(feed, profiles, "c3", "m-new")
-    katy = _features(feed, profiles, "c3", "k-new")
+    montrose = pair_feature_values(feed, profiles, "c3", "m-new")
+    katy = pair_feature_values(feed, profiles, "c3", "k-new")
     assert montrose["area_from_stated"] == pytest.approx(0.75)  # mean of c1's 1/2 and c2's 1
     assert katy["area_from_stated"] == 0.0
     assert math.isnan(montrose["area_from_liked"])  # c3 did nothing yet
