@@ -31,6 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xgboost as xgb
 
 from hub.simulator import SimulationConfig, simulate
@@ -79,22 +80,16 @@ def main() -> None:
     train_part = result.split.part(table, "train")
     rounds = min(model.best_iteration_ + 1 + model.early_stopping_rounds, model.n_estimators)
     raw_began = time.perf_counter()
-    dtrain = xgb.DMatrix(
-        train_part[result.features].to_numpy(dtype=np.float64),
-        label=train_part["label"].to_numpy(dtype=np.float64),
-        feature_names=result.features,
-        nthread=model.nthread,
-    )
-    xgb.train(model.xgb_params(), dtrain, num_boost_round=rounds)
+
+    def matrix(frame: pd.DataFrame) -> xgb.DMatrix:
+        x = frame[result.features].to_numpy(dtype=np.float64)
+        y = frame["label"].to_numpy(dtype=np.float64)
+        return xgb.DMatrix(x, label=y, feature_names=result.features, nthread=model.nthread)
+
+    xgb.train(model.xgb_params(), matrix(train_part), num_boost_round=rounds)
     kept = model.best_iteration_ + 1
     known = table[(table["cutoff"] <= result.split.valid[1]).to_numpy()]
-    drefit = xgb.DMatrix(
-        known[result.features].to_numpy(dtype=np.float64),
-        label=known["label"].to_numpy(dtype=np.float64),
-        feature_names=result.features,
-        nthread=model.nthread,
-    )
-    xgb.train(model.xgb_params(), drefit, num_boost_round=kept)
+    xgb.train(model.xgb_params(), matrix(known), num_boost_round=kept)
     raw_train = time.perf_counter() - raw_began
     print(
         f"\n  training: samples {result.sample_counts}, {rounds} rounds run, {kept} kept "
