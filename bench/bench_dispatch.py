@@ -12,7 +12,7 @@ allowed rate, the time taken vs the least time the limit allows, 429 answers, an
 (messages per contact at the stand-in, `sent` ledger rows per enrollment).
 
     .venv/bin/python bench/bench_dispatch.py [--database-url postgresql+psycopg://...] \
-        [--redis-url redis://127.0.0.1:6379/0] [--processes 4 --threads 8]
+        [--redis-url redis://127.0.0.1:6379/0] [--processes 8 --threads 1]
 
 New-lead webhook → first text: bench/bench_first_sms.py. Seeding: bench/dispatch_setup.py.
 """
@@ -119,10 +119,10 @@ def rate(args: argparse.Namespace, workdir: Path) -> None:
 
     locations = [f"L{i:03d}" for i in range(args.locations)]
     redis_url = args.redis_url or os.environ.get("HUB_REDIS_URL")
-    if args.threads is None:
-        args.threads = 1 if args.concurrent else 8
+    if args.threads is None:  # dispatchers scale by processes: threads queue for the GIL (README)
+        args.threads = 1
     if args.processes is None:  # several processes only with a limiter they share
-        args.processes = (8 if args.concurrent else 4) if redis_url else 1
+        args.processes = 8 if redis_url else 1
     if args.processes > 1 and not redis_url:
         raise SystemExit("--processes > 1 needs a shared limiter: pass --redis-url (or HUB_REDIS_URL)")
     if redis_url:
@@ -259,10 +259,12 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        help="dispatcher processes (with Redis: 4, 8 with --concurrent; else 1: one limiter)",
+        help="dispatcher processes (with Redis: 8; else 1: one limiter)",
     )
     parser.add_argument(
-        "--threads", type=int, help="dispatcher threads per process (default: 8; 1 with --concurrent)"
+        "--threads",
+        type=int,
+        help="dispatcher threads per process (default 1; 8 was the default until 2026-11-25)",
     )
     parser.add_argument(
         "--database-url", help="store URL (default: a fresh PostgreSQL database on 127.0.0.1)"

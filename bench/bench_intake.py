@@ -9,11 +9,17 @@ same way (one uvicorn process, same options) and alternate for `--rounds`. Print
 p50/p90/p99/max, the server process's CPU per request (steadier than requests/s on a shared box),
 and the ratios.
 
+With --floor each round also serves bench/floor_receiver.py's three lean receivers (raw ASGI, no
+project code): verify only; verify + a durable group-committed (webhookId, body) inbox; verify + a
+durable insert into the event log's own columns and indexes. They tell how far below bare the rules
+themselves (signature, commit before the answer) put any receiver on this box.
+
 Part 2 (latency, --latency): the full local stack (Prefect server, `hub task-worker`, API). One new
 ContactCreate every 0.25 s; for each, the time from POST to its contact row existing in the store
 (processed by a Prefect background task). Printed: p50 / p95 / max.
 
     .venv/bin/python bench/bench_intake.py                # part 1
+    .venv/bin/python bench/bench_intake.py --floor --rounds 3   # part 1 with the floors
     .venv/bin/python bench/bench_intake.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/bench_intake.py --latency      # parts 1 and 2
 """
@@ -25,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -74,6 +81,7 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     cpu_s: float = 0.0  # the server process's CPU (user + system, all threads) during the run
+    loop_cpu_s: float = 0.0  # of which the main thread's (uvicorn's event loop)
     commits: str = ""  # ours only: the group commits' latency and size, from the server's /metrics
 
     @property
@@ -83,6 +91,10 @@ class LoadResult:
     @property
     def cpu_us_per_request(self) -> float:
         return self.cpu_s / self.requests * 1e6 if self.requests else 0.0
+
+    @property
+    def loop_us_per_request(self) -> float:
+        return self.loop_cpu_s / self.requests * 1e6 if self.requests else 0.0
 
 
 def _wrk(base_url: str, lines: Path, seconds: int, connections: int, name: str) -> LoadResult:
@@ -109,11 +121,17 @@ def _measured(server: subprocess.Popen[bytes], run: Callable[[], LoadResult]) ->
     """`run()`, with the server's CPU seconds over it: on a shared 2-core box the CPU each request
     costs is steadier evidence than requests/s, which depends on what else ran meanwhile."""
     process = psutil.Process(server.pid)
-    before = process.cpu_times()
+    before, loop_before = process.cpu_times(), _main_thread_cpu(process)
     result = run()
-    after = process.cpu_times()
+    after, loop_after = process.cpu_times(), _main_thread_cpu(process)
     result.cpu_s = (after.user - before.user) + (after.system - before.system)
+    result.loop_cpu_s = loop_after - loop_before
     return result
+
+
+def _main_thread_cpu(process: psutil.Process) -> float:
+    main = next(t for t in process.threads() if t.id == process.pid)
+    return main.user_time + main.system_time
 
 
 def _bucket_quantile(buckets: list[tuple[float, float]], q: float) -> float:
@@ -157,18 +175,19 @@ def _write_lines(deliveries, path: Path) -> Path:  # type: ignore[no-untyped-def
     return path
 
 
-def _bare_argv(port: int) -> list[str]:
+def _served_as_ours(port: int, app: str) -> list[str]:
     # Served exactly like ours (api_argv): one uvicorn process, same loop/http defaults, no access log.
     argv = api_argv(port)
-    factory = argv.index("api.app:create_app")
-    return [*argv[:factory], "bench.bare_receiver:app", *argv[factory + 2 :]]
+    at = argv.index("api.app:create_app")
+    return [*argv[:at], app, *argv[at + 2 :]]
 
 
 def _fresh_store(workdir: Path, round_no: int, postgres: str | None) -> str:
     """A new, migrated store for one round: a SQLite file, or a new database on the PostgreSQL
     server of the `postgres` URL (dropped after the round)."""
     if postgres is None:
-        url = f"sqlite:///{workdir / f'hub{round_no}.db'}"
+        # Unique per call: a receiver must never start on another run's rows (repeats are duplicates).
+        url = f"sqlite:///{workdir / f'hub{round_no}_{uuid.uuid4().hex[:8]}.db'}"
     else:
         admin = sa.make_url(postgres)
         name = f"bench_intake_{uuid.uuid4().hex[:8]}"
@@ -185,10 +204,76 @@ def _drop_database(postgres: str, url: str) -> None:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass
+class Server:
+    """One receiver of the rotation: how to serve it for a round, and what to say after its run."""
+
+    name: str
+    app: str  # the uvicorn app ("module:attribute")
+    env: Callable[[int], dict[str, str]] = lambda _round: {}
+    report: Callable[[str, int, LoadResult], str] | None = None  # (base URL, round, result) -> note
+
+
+def _public_key_hex() -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_public_key(TEST_PUBLIC_KEY_PEM.encode())
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def _floor(name: str, app: str, workdir: Path, table: str | None) -> Server:
+    key = _public_key_hex()
+    files: dict[int, Path] = {}
+
+    def env(round_no: int) -> dict[str, str]:
+        files[round_no] = workdir / f"{app}{round_no}_{uuid.uuid4().hex[:8]}.db"
+        return {"FLOOR_ED25519_KEY": key, "FLOOR_DB": str(files[round_no])}
+
+    def report(_base: str, round_no: int, _result: LoadResult) -> str:
+        with sqlite3.connect(files[round_no]) as conn:
+            return f"stored {conn.execute(f'SELECT count(*) FROM {table}').fetchone()[0]} rows"
+
+    return Server(name, f"bench.floor_receiver:{app}", env, report if table else None)
+
+
+def _ours(workdir: Path, postgres: str | None) -> Server:
+    urls: dict[int, str] = {}
+
+    def env(round_no: int) -> dict[str, str]:
+        urls[round_no] = _fresh_store(workdir, round_no, postgres)
+        return {
+            "HUB_DATABASE_URL": urls[round_no],
+            "HUB_WEBHOOK_ED25519_PUBLIC_KEY": TEST_PUBLIC_KEY_PEM,
+            "HUB_PROCESSING_ENABLED": "false",
+        }
+
+    def report(base: str, round_no: int, result: LoadResult) -> str:
+        result.commits = _commit_stats(base)
+        url = urls[round_no]
+        wal = Path(f"{sa.make_url(url).database}-wal")  # SQLite only; bounded by the WAL checkpointer
+        wal_note = f"WAL file {wal.stat().st_size / 1e6:.1f} MB at shutdown; " if wal.exists() else ""
+        engine = make_engine(url)
+        with Session(engine) as session:
+            stored = session.scalar(sa.select(sa.func.count()).select_from(Event)) or 0
+        engine.dispose()
+        if postgres:
+            _drop_database(postgres, url)
+        return f"stored {stored} distinct deliveries; {wal_note}{result.commits}"
+
+    return Server("EnterpriseHub", "api.app:create_app", env, report)
+
+
 def throughput(
-    n: int, connections: int, seconds: int, rounds: int, workdir: Path, postgres: str | None = None
+    n: int,
+    connections: int,
+    seconds: int,
+    rounds: int,
+    workdir: Path,
+    postgres: str | None = None,
+    floor: bool = False,
 ) -> None:
-    """Alternate bare and ours `rounds` times; each of ours gets a fresh store and unseen deliveries."""
+    """Alternate bare, (the floors,) and ours `rounds` times; each durable receiver gets a fresh store
+    and unseen deliveries."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install -y wrk` (the Debian package)")
     _, deliveries = _signed_only(n)
@@ -199,70 +284,54 @@ def throughput(
         f"{len(deliveries) - 300} signed deliveries; wrk -t1 -c{connections} -d{seconds}s, {rounds} rounds; "
         f"store: {store}"
     )
-    results: dict[str, list[LoadResult]] = {"bare FastAPI": [], "EnterpriseHub": []}
+    servers = [Server("bare FastAPI", "bench.bare_receiver:app")]
+    if floor:
+        servers += [
+            _floor("floor verify", "verify_only", workdir, None),
+            _floor("floor inbox", "durable_inbox", workdir, "inbox"),
+            _floor("floor events", "durable_events", workdir, "events"),
+        ]
+    servers.append(_ours(workdir, postgres))
+    results: dict[str, list[LoadResult]] = {s.name: [] for s in servers}
     for round_no in range(rounds):
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        health = f"{base}/healthz"
-        with managed_process(_bare_argv(port), {}, workdir / "bare.log", health) as server:
-            _wrk(base, warmup, 2, connections, "warm-up")
-            results["bare FastAPI"].append(
-                _measured(server, partial(_wrk, base, main_lines, seconds, connections, "bare FastAPI"))
+        for s in servers:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            argv = api_argv(port) if s.app == "api.app:create_app" else _served_as_ours(port, s.app)
+            log_file = workdir / f"{s.app.replace(':', '_')}.log"
+            with managed_process(argv, s.env(round_no), log_file, f"{base}/healthz") as server:
+                _wrk(base, warmup, 2, connections, "warm-up")
+                result = _measured(server, partial(_wrk, base, main_lines, seconds, connections, s.name))
+                note = s.report(base, round_no, result) if s.report else ""
+            if result.requests > len(deliveries) - 300:
+                print(f"  note: wrk wrapped around {len(deliveries) - 300} deliveries (repeats: duplicates)")
+            note = f"{note}; " if note else ""
+            print(
+                f"  round {round_no + 1} {s.name}: {result.per_second:,.0f} req/s; {note}"
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
-        url = _fresh_store(workdir, round_no, postgres)
-        env = {
-            "HUB_DATABASE_URL": url,
-            "HUB_WEBHOOK_ED25519_PUBLIC_KEY": TEST_PUBLIC_KEY_PEM,
-            "HUB_PROCESSING_ENABLED": "false",
-        }
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        health = f"{base}/healthz"
-        with managed_process(api_argv(port), env, workdir / "api.log", health) as server:
-            _wrk(base, warmup, 2, connections, "warm-up")
-            result = _measured(server, partial(_wrk, base, main_lines, seconds, connections, "EnterpriseHub"))
-            result.commits = _commit_stats(base)
-        wal = workdir / f"hub{round_no}.db-wal"  # SQLite only; bounded by the WAL checkpointer
-        wal_note = f"WAL file {wal.stat().st_size / 1e6:.1f} MB at shutdown; " if wal.exists() else ""
-        engine = make_engine(url)
-        with Session(engine) as session:
-            stored = session.scalar(sa.select(sa.func.count()).select_from(Event)) or 0
-        engine.dispose()
-        if postgres:
-            _drop_database(postgres, url)
-        if result.requests > len(deliveries) - 300:
-            print(f"  note: wrk wrapped around {len(deliveries) - 300} deliveries (repeats are duplicates)")
-        print(
-            f"  round {round_no + 1}: stored {stored} distinct deliveries; {wal_note}"
-            f"{result.commits}; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-        )
-        results["EnterpriseHub"].append(result)
+            results[s.name].append(result)
     for name, runs in results.items():
         for r in runs:
             print(
                 f"{name:>14}: {r.per_second:8,.0f} req/s  p50 {r.p50_ms:6.2f} ms  p90 {r.p90_ms:6.2f} ms  "
                 f"p99 {r.p99_ms:6.2f} ms  max {r.max_ms:7.2f} ms  non-2xx {r.non_2xx}  errors {r.errors}  "
-                f"server CPU {r.cpu_us_per_request:5.0f} us/req"
+                f"server CPU {r.cpu_us_per_request:5.0f} us/req (event loop {r.loop_us_per_request:4.0f})"
             )
-    for i, (bare, ours) in enumerate(zip(results["bare FastAPI"], results["EnterpriseHub"], strict=True)):
+    bare_runs = results["bare FastAPI"]
+    for name, runs in results.items():
+        if name == "bare FastAPI":
+            continue
+        pairs = list(zip(bare_runs, runs, strict=True))
         print(
-            f"round {i + 1}: throughput ratio ours/bare = {ours.per_second / bare.per_second:.2f}, "
-            f"p99 ratio ours/bare = {ours.p99_ms / bare.p99_ms:.2f}, "
-            f"server CPU per request ours/bare = {ours.cpu_us_per_request / bare.cpu_us_per_request:.2f}"
+            f"{name} / bare: throughput {_ratios(pairs, lambda r: r.per_second)}; "
+            f"p99 {_ratios(pairs, lambda r: r.p99_ms)}; "
+            f"server CPU per request {_ratios(pairs, lambda r: r.cpu_us_per_request)}"
         )
-    best = max(
-        zip(results["bare FastAPI"], results["EnterpriseHub"], strict=True),
-        key=lambda pair: pair[1].per_second / pair[0].per_second,
-    )
-    print(
-        f"median-free summary: best round ratio {best[1].per_second / best[0].per_second:.2f}; "
-        f"all rounds: "
-        + ", ".join(
-            f"{o.per_second / b.per_second:.2f}"
-            for b, o in zip(results["bare FastAPI"], results["EnterpriseHub"], strict=True)
-        )
-    )
+
+
+def _ratios(pairs: list[tuple[LoadResult, LoadResult]], value: Callable[[LoadResult], float]) -> str:
+    return ", ".join(f"{value(ours) / value(bare):.2f}" for bare, ours in pairs)
 
 
 def latency(samples: int, workdir: Path) -> None:
@@ -329,11 +398,19 @@ def main() -> None:
         help="store our receiver's log in PostgreSQL: a fresh database per round on the server of this URL "
         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) instead of a SQLite file",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve bench/floor_receiver.py's three lean receivers in each round (verify only; "
+        "verify + durable (webhookId, body) inbox; verify + durable insert into the event log's schema)",
+    )
     parser.add_argument("--latency", action="store_true", help="also measure end-to-end processing latency")
     parser.add_argument("--samples", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        throughput(args.deliveries, args.connections, args.seconds, args.rounds, Path(tmp), args.postgres)
+        throughput(
+            args.deliveries, args.connections, args.seconds, args.rounds, Path(tmp), args.postgres, args.floor
+        )
         if args.latency:
             latency(args.samples, Path(tmp))
 

@@ -103,6 +103,10 @@ class RequestPath:
             timeout=settings.timeout_s,
             headers={"Accept": "application/json"},
         )
+        # What Client.build_request adds to every request, computed once (_request).
+        self._base_url = str(self._http.base_url).rstrip("/")
+        self._default_headers = dict(self._http.headers)
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
         self._states: dict[str, RateLimitState] = {}
         self._states_lock = threading.Lock()
         self._backoff = wait_exponential_jitter(
@@ -202,9 +206,7 @@ class RequestPath:
         params: Mapping[str, str] | None,
     ) -> httpx.Response:
         call = f"{endpoint.method} {path}"
-        request = self._http.build_request(
-            endpoint.method, path, json=json, params=params, headers=self._headers(endpoint, location_id)
-        )
+        request = self._request(endpoint, location_id, path, json, params)
         # The breaker is checked before a rate-limit slot is taken: calls refused while it is open
         # must neither use up the location's budget nor wait for a slot.
         with self.breakers.guard(location_id):
@@ -241,7 +243,7 @@ class RequestPath:
         concurrent = self._async_client()
         if concurrent is None:
             self.limiter.acquire(location_id)
-            return self._http.send(request)
+            return self._send_blocking(request)
         if self._transport is not None:  # not httpcore (a test transport): no trace events
             await_only(self._acquire_async(location_id))
             return await_only(concurrent.send(request))
@@ -262,9 +264,41 @@ class RequestPath:
             default_interval_s=self.settings.rate_limit_interval_s,
         )
 
-    def _headers(self, endpoint: Endpoint, location_id: str) -> dict[str, str]:
-        token = self._tokens(location_id).get_secret_value()
-        return {"Authorization": f"Bearer {token}", "Version": endpoint.version}
+    def _request(
+        self,
+        endpoint: Endpoint,
+        location_id: str,
+        path: str,
+        json: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+    ) -> httpx.Request:
+        """The request Client.build_request would build (same URL, headers and timeout), without
+        merging client defaults, cookies and URLs again for every call."""
+        headers = dict(self._default_headers)
+        headers["Authorization"] = f"Bearer {self._tokens(location_id).get_secret_value()}"
+        headers["Version"] = endpoint.version
+        return httpx.Request(
+            endpoint.method,
+            self._base_url + path,
+            params=params,
+            headers=headers,
+            json=json,
+            extensions=self._extensions,
+        )
+
+    def _send_blocking(self, request: httpx.Request) -> httpx.Response:
+        """Send on the client's transport (its proxy mount, when the environment names one) and read
+        the body: what Client.send does minus its cookie jar, auth flow and redirect loop, which a
+        bearer-token JSON API without redirects does not use and which cost more CPU than the
+        request itself (bench/README.md, "Workflow dispatch")."""
+        transport = self._http._transport_for_url(request.url)
+        response = transport.handle_request(request)
+        response.request = request
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def _record(self, location_id: str, response: httpx.Response) -> None:
         state = parse_rate_limit(response.headers)

@@ -14,7 +14,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -51,6 +51,10 @@ class RawDelivery:
     delivered_at: datetime | None
     raw_body: bytes
     payload: dict[str, Any]
+    # The JSON text `payload` was parsed from, when storing that text keeps the same JSON value
+    # (set by the envelope; hub/events/envelope.py). The SQLite log then stores it instead of
+    # re-serialising `payload` on the receiver's writer thread; None: re-serialise.
+    payload_json: str | None = None
 
     def __post_init__(self) -> None:
         _require_text("delivery_key", self.delivery_key, DELIVERY_KEY_LENGTH)
@@ -71,6 +75,11 @@ class RawDelivery:
         if not isinstance(self.payload, dict):
             raise PayloadError(
                 f"delivery.payload: expected a JSON object (dict), got {type(self.payload).__name__}"
+            )
+        if self.payload_json is not None and not isinstance(self.payload_json, str):
+            raise PayloadError(
+                "delivery.payload_json: expected the JSON text or None, "
+                f"got {type(self.payload_json).__name__}"
             )
 
 
@@ -161,14 +170,15 @@ def append_new(connection: sa.Connection, deliveries: Sequence[RawDelivery]) -> 
     if not deliveries:
         return set()
     received_at = utcnow()
-    rows: dict[str, dict[str, Any]] = {}
+    unique: dict[str, RawDelivery] = {}
     for delivery in deliveries:
-        rows.setdefault(delivery.delivery_key, _row(delivery, received_at))
-    ordered = [rows[key] for key in sorted(rows)]  # key order: see append_events
+        unique.setdefault(delivery.delivery_key, delivery)  # the first occurrence wins
+    ordered = [unique[key] for key in sorted(unique)]  # key order: see append_events
     if connection.dialect.name == "sqlite":
-        return _insert_sqlite_batch(connection, ordered)
+        return _insert_sqlite_batch(connection, ordered, received_at)
     stmt = postgresql.insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.delivery_key])
-    return set(connection.execute(stmt.returning(_EVENTS.c.delivery_key), ordered).scalars())
+    rows = [_row(delivery, received_at) for delivery in ordered]
+    return set(connection.execute(stmt.returning(_EVENTS.c.delivery_key), rows).scalars())
 
 
 _ROW_COLUMNS = (
@@ -191,17 +201,45 @@ _SQLITE_ROWS_PER_INSERT = 90
 
 
 @functools.cache
-def _sqlite_bind_processors() -> tuple[Callable[[Any], Any] | None, ...]:
+def _payload_bind() -> Callable[[Any], Any]:
     dialect = sqlite.dialect()
-    return tuple(_EVENTS.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _ROW_COLUMNS)
+    process = _EVENTS.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    return process
 
 
-def _bind(process: Callable[[Any], Any] | None, value: Any) -> Any:
-    return value if process is None else process(value)
+def _sqlite_time(value: datetime | None) -> str | None:
+    """`value` exactly as Core stores a `UTCDateTime` on SQLite: naive UTC text, microseconds always
+    (tests/hub/store/test_event_log.py compares the two). A third of Core's cost per value."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _insert_sqlite_batch(connection: sa.Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the rows in one plain multi-row INSERT; on a duplicate key, row by row instead.
+def _sqlite_values(delivery: RawDelivery, received_at: str | None) -> tuple[Any, ...]:
+    """One row's values, in `_ROW_COLUMNS` order, as Core would bind them on SQLite."""
+    payload = delivery.payload_json
+    return (
+        delivery.delivery_key,
+        delivery.webhook_id,
+        delivery.location_id,
+        delivery.contact_id,
+        delivery.type,
+        delivery.source,
+        _sqlite_time(delivery.occurred_at),
+        _sqlite_time(delivery.delivered_at),
+        received_at,
+        delivery.raw_body,
+        _payload_bind()(delivery.payload) if payload is None else payload,
+    )
+
+
+def _insert_sqlite_batch(
+    connection: sa.Connection, deliveries: list[RawDelivery], received_at: datetime
+) -> set[str]:
+    """Insert the deliveries in one plain multi-row INSERT; on a duplicate key, row by row instead.
 
     Why not Core's INSERT ... ON CONFLICT DO NOTHING RETURNING: the driver releases the GIL for
     every step of a statement (each returned row), and the writer thread may then wait up to the
@@ -210,46 +248,38 @@ def _insert_sqlite_batch(connection: sa.Connection, rows: list[dict[str, Any]]) 
     if it succeeds every key was new. A redelivery makes it fail on
     the delivery-key constraint; SQLite then undoes only that statement, and the rows go in one
     by one with ON CONFLICT DO NOTHING, where each rowcount says whether that key was new.
-    The values are bound with the columns' own bind processors: the stored formats are Core's.
+    The values are bound in the formats Core stores (`_sqlite_values`), without Core's per-value
+    processors: the JSON column gets the body's own text where the envelope vouched for it.
     """
-    processors = _sqlite_bind_processors()
-    # Every row of the batch has the same received_at: format it once (datetime binding is the
-    # costliest part of the row).
-    stamp = _bind(processors[_ROW_COLUMNS.index("received_at")], rows[0]["received_at"])
-    per_row = [
-        [
-            stamp if name == "received_at" else _bind(process, value)
-            for name, process, value in zip(_ROW_COLUMNS, processors, map(row.get, _ROW_COLUMNS), strict=True)
-        ]
-        for row in rows
-    ]
+    stamp = _sqlite_time(received_at)  # the same for every row of the batch
+    values = [_sqlite_values(delivery, stamp) for delivery in deliveries]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         new_keys: set[str] = set()
-        for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
+        for start in range(0, len(deliveries), _SQLITE_ROWS_PER_INSERT):
             chunk = slice(start, start + _SQLITE_ROWS_PER_INSERT)
-            new_keys |= _insert_sqlite_rows(cursor, rows[chunk], per_row[chunk])
+            new_keys |= _insert_sqlite_rows(cursor, deliveries[chunk], values[chunk])
         return new_keys
     finally:
         cursor.close()
 
 
 def _insert_sqlite_rows(
-    cursor: sqlite3.Cursor, rows: list[dict[str, Any]], values: list[list[Any]]
+    cursor: sqlite3.Cursor, deliveries: list[RawDelivery], values: list[tuple[Any, ...]]
 ) -> set[str]:
     try:
         cursor.execute(
-            _SQLITE_INSERT + ", ".join([_SQLITE_ROW] * len(rows)), [v for row in values for v in row]
+            _SQLITE_INSERT + ", ".join([_SQLITE_ROW] * len(deliveries)), [v for row in values for v in row]
         )
-        return {row["delivery_key"] for row in rows}
+        return {delivery.delivery_key for delivery in deliveries}
     except sqlite3.IntegrityError as exc:
         if "delivery_key" not in str(exc):
             raise
     new_keys: set[str] = set()
-    for row, row_values in zip(rows, values, strict=True):
+    for delivery, row_values in zip(deliveries, values, strict=True):
         cursor.execute(_SQLITE_INSERT + _SQLITE_ROW + " ON CONFLICT (delivery_key) DO NOTHING", row_values)
         if cursor.rowcount == 1:
-            new_keys.add(row["delivery_key"])
+            new_keys.add(delivery.delivery_key)
     return new_keys
 
 

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import gc
 import json
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.processing import ProcessingKicker
+from hub.store.engine import make_engine, migrate
 from hub.store.models import Event
 from hub.tenancy import LocationCredentials
 from tests.api.conftest import ghl_body, make_settings, sign
@@ -174,3 +177,24 @@ def test_other_methods_on_the_marketplace_path_are_405(client: TestClient, sessi
     answer = client.get("/webhooks/ghl")
     assert answer.status_code == 405 and answer.headers["allow"] == "POST"
     assert _events(session) == []
+
+
+def test_a_store_failure_is_a_500_that_acknowledges_nothing_and_is_counted(tmp_path: Path) -> None:
+    """A delivery the store cannot take is answered 500 (GHL retries it, ghl-api.md §4.2), never 2xx,
+    and counted as a server error."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    migrate(url)
+    labels = {"route": "marketplace", "outcome": "rejected", "reason": "server_error"}
+    before = REGISTRY.get_sample_value("hub_webhook_deliveries_total", labels) or 0.0
+    engine = make_engine(url)
+    with TestClient(create_app(make_settings(url)), raise_server_exceptions=False) as c:
+        with engine.begin() as connection:  # the log is gone from under the running receiver
+            connection.execute(sa.text("ALTER TABLE events RENAME TO events_gone"))
+        body = ghl_body()
+        response = c.post("/webhooks/ghl", content=body, headers=sign(body))
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT count(*) FROM events_gone")).scalar_one()
+    engine.dispose()
+    assert response.status_code == 500
+    assert stored == 0
+    assert REGISTRY.get_sample_value("hub_webhook_deliveries_total", labels) == before + 1

@@ -78,6 +78,7 @@ def test_missing_webhook_id_falls_back_to_body_hash() -> None:
         (b'{"type": "ContactCreate",', "malformed JSON at line 1"),
         (b"[1, 2]", "must be a JSON object"),
         (b"\xff\xfe", "not UTF-8"),
+        (b"\xef\xbb\xbf" + _body(), "byte-order mark"),
         (_body(type=None), "'type' is missing"),
         (_body(locationId=None), "'locationId' is missing"),
         (_body(timestamp="yesterday"), "'timestamp' is not an ISO-8601 time"),
@@ -108,3 +109,16 @@ def test_workflow_delivery_location_comes_from_url_and_key_from_body_hash() -> N
     assert d.delivery_key.startswith("wf:")
     assert d.occurred_at == datetime(2026, 9, 10, 12, 0, tzinfo=UTC)
     assert workflow_delivery(body, location_id="Loc1", received_at=NOW).delivery_key == d.delivery_key
+
+
+def test_the_body_text_is_offered_as_the_stored_json_unless_a_key_repeats() -> None:
+    body = b'{"type": "ContactCreate", "locationId":"Loc1","webhookId":"wh-1", "tags":{"a":1,"b":[1,2]}}'
+    assert marketplace_delivery(body, received_at=NOW).payload_json == body.decode()
+    assert workflow_delivery(b'{"contact_id": "C1"}', location_id="Loc1", received_at=NOW).payload_json == (
+        '{"contact_id": "C1"}'
+    )
+    # Python keeps the last of a repeated key, SQLite's JSON functions the first: re-serialise then.
+    nested_repeat = b'{"type":"ContactCreate","locationId":"Loc1","webhookId":"wh-1","x":{"n":1,"n":2}}'
+    delivery = marketplace_delivery(nested_repeat, received_at=NOW)
+    assert delivery.payload_json is None
+    assert delivery.payload["x"] == {"n": 2}

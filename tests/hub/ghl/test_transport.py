@@ -29,7 +29,7 @@ from hub.errors import (
 from hub.ghl.client import GHLClient
 from hub.ghl.models import ContactFields
 from hub.ghl.rate_limit import InProcessRateLimiter, RedisRateLimiter
-from tests.hub.ghl.conftest import TOKENS, Recorder, ghl_error, make_contact, make_settings
+from tests.hub.ghl.conftest import TOKENS, Recorder, ghl_error, make_contact, make_settings, token_for
 
 CONTACT_OK = httpx.Response(200, json={"contact": make_contact()})
 SENT_OK = httpx.Response(200, json={"conversationId": "Cv1", "messageId": "Ms1"})
@@ -264,3 +264,38 @@ def test_a_rate_limiter_outage_does_not_open_the_breaker() -> None:
             get(client)
     assert client.breaker_state("LocA") == "closed"
     assert ghl.requests == []
+
+
+@pytest.mark.parametrize(
+    ("path", "json", "params"),
+    [
+        ("/contacts/Ct1", None, None),
+        ("/conversations/messages", {"type": "SMS", "contactId": "Ct1", "message": "hi"}, None),
+        ("/opportunities/pipelines", None, {"locationId": "LocA"}),
+    ],
+    ids=["get", "post-json", "query"],
+)
+def test_requests_are_built_as_httpx_client_would_build_them(
+    path: str, json: dict[str, Any] | None, params: dict[str, str] | None
+) -> None:
+    """The request path builds requests itself (no per-call client merging) and sends them on the
+    client's transport: the wire request must stay the one httpx.Client.build_request makes."""
+    from hub.ghl import endpoints as ep
+    from hub.ghl.transport import RequestPath
+
+    settings = make_settings(base_url="https://ghl.test/v2")
+    path_ = RequestPath(settings, token_for, transport=None, limiter=None, sleep=time.sleep)
+    endpoint = ep.SEND_MESSAGE if json else ep.GET_CONTACT
+    ours = path_._request(endpoint, "LocA", path, json, params)
+    theirs = path_._http.build_request(
+        endpoint.method,
+        path,
+        json=json,
+        params=params,
+        headers={"Authorization": f"Bearer {TOKENS['LocA']}", "Version": endpoint.version},
+    )
+    assert (ours.method, str(ours.url)) == (theirs.method, str(theirs.url))
+    assert ours.headers.multi_items() == theirs.headers.multi_items()
+    assert ours.content == theirs.content
+    assert ours.extensions == theirs.extensions
+    path_.close()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
@@ -11,10 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hub.errors import PayloadError
+from hub.events.envelope import marketplace_delivery
 from hub.store.engine import session_factory
 from hub.store.event_log import (
     append_event,
     append_events,
+    append_new,
     events_for_contact,
     locations_with_unprocessed,
     mark_processed,
@@ -54,6 +58,58 @@ def test_a_new_delivery_is_stored_exactly_as_received(session: Session) -> None:
     )
     assert before <= stored.received_at <= datetime.now(UTC)
     assert stored.processed_at is None and stored.process_error is None
+
+
+def _stored_as(engine: Engine, key: str) -> tuple[Any, ...]:
+    with Session(engine) as session:
+        return (
+            session.execute(
+                sa.select(
+                    Event.payload,
+                    Event.payload["meta"]["tags"][1].as_string(),
+                    Event.payload["note"].as_string(),
+                    Event.occurred_at,
+                    Event.delivered_at,
+                ).where(Event.delivery_key == key)
+            )
+            .one()
+            ._tuple()
+        )
+
+
+@pytest.mark.parametrize("repeat", ["", ', "note": "last"'])
+def test_the_receivers_writer_stores_what_core_stores(store_engine: Engine, repeat: str) -> None:
+    # The writer binds its SQLite values itself (the body's own JSON text, times formatted
+    # directly): read back in Python and in SQL, its rows must equal Core's.
+    body = (
+        '{"type": "InboundMessage", "locationId": "Loc8xK2pQ7", "contactId": "CtA19fe02Lm", '
+        '"webhookId": "via-writer", "dateAdded": "2026-09-10T10:00:00-05:00", '
+        '"timestamp": "2026-09-10T15:00:01.25Z", "body": "caf\\u00e9 \\ud83c\\udfe0", "n": 1.5e3, '
+        '"note": "first", "meta": {"tags": ["a", "b"], "x": null}' + repeat + "}"
+    )
+    via_writer = marketplace_delivery(body.encode(), received_at=datetime.now(UTC))
+    assert (via_writer.payload_json is None) == bool(repeat)
+    via_core = dataclasses.replace(via_writer, delivery_key="via-core", payload_json=None)
+    with store_engine.begin() as connection:
+        assert append_new(connection, [via_writer]) == {"via-writer"}
+    with session_factory(store_engine)() as session, session.begin():
+        assert append_events(session, [via_core]) == 1
+
+    written, core = _stored_as(store_engine, "via-writer"), _stored_as(store_engine, "via-core")
+    assert written == core
+    assert written[0] == json.loads(body)
+    assert written[1:] == (
+        "b",
+        json.loads(body)["note"],
+        T0 - timedelta(hours=0),
+        T0 + timedelta(seconds=1.25),
+    )
+    if store_engine.dialect.name == "sqlite":  # the stored text itself: SQL compares times as text
+        with store_engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT occurred_at, delivered_at, length(received_at) FROM events ORDER BY delivery_key"
+            ).all()
+        assert rows[0] == rows[1] == ("2026-09-10 15:00:00.000000", "2026-09-10 15:00:01.250000", 26)
 
 
 def test_a_redelivery_is_a_no_op(session: Session) -> None:

@@ -117,3 +117,29 @@ def test_an_error_in_the_next_lead_never_sends_the_previous_text_again(
         assert statuses == {"C1": "unknown", "C2": "sent"}  # no echo of C1's text yet: never re-sent
         assert {e.status for e in session.scalars(sa.select(Enrollment))} == {"completed"}
     client.close()
+
+
+def test_the_last_transition_writes_only_the_columns_the_run_changed(
+    make_session: sessionmaker[Session], standin: StandinHandle
+) -> None:
+    """_write_transition replaces the ORM's flush with a Core UPDATE: like the flush, it must not
+    write back a column the run did not change, which another writer may have set meanwhile."""
+    from hub.workflows.dispatch import _write_transition
+
+    enroll_leads(make_session, standin, 1)
+    with make_session() as ours, make_session() as theirs:
+        enrollment = ours.scalars(sa.select(Enrollment)).one()
+        enrollment.status, enrollment.next_run_at = "completed", None  # what the run changed
+        ours.commit()  # (the ORM's write of that; nothing dirty now)
+        enrollment.exit_reason = "reached the end"
+        elsewhere = theirs.get(Enrollment, enrollment.id)
+        assert elsewhere is not None
+        elsewhere.variants = {"split": "b"}  # a column this run never touched
+        theirs.commit()
+        _write_transition(ours, enrollment)
+        assert enrollment not in ours  # the copy is out of the session: nobody reads it back
+        ours.commit()
+    with make_session() as check:
+        row = check.get(Enrollment, enrollment.id)
+        assert row is not None
+        assert (row.status, row.exit_reason, row.variants) == ("completed", "reached the end", {"split": "b"})
