@@ -205,11 +205,16 @@ def test_model_path_matches_per_pair_scoring(ranker: MatchModel) -> None:
     for shortlist in (None, 40):  # scoring every candidate, or a shortlist no smaller than the feed
         matches = rank_matches(feed, profiles, ranker, top_k=5, shortlist=shortlist)
         assert matches.groupby("contact_id")["listing_id"].apply(list).to_dict() == expected
-    # A real shortlist: only the 8 best by the pre-score reach the model.
-    shortlisted = _reference_top(feed, profiles, one_pair, 5, prescore=one_affinity, shortlist=8)
-    matches = rank_matches(feed, profiles, ranker, top_k=5, shortlist=8)
-    assert matches.groupby("contact_id")["listing_id"].apply(list).to_dict() == shortlisted
-    assert shortlisted != expected  # the shortlist did cut something here
+    # A real shortlist: only the N best by the pre-score reach the model. Which N cuts something
+    # depends on the trained ranker (its floats differ across CPUs), so every N is checked and at
+    # least one must have cut: with N = top_k the model only reorders the pre-score's top 5.
+    cut = []
+    for size in (8, 6, 5):
+        shortlisted = _reference_top(feed, profiles, one_pair, 5, prescore=one_affinity, shortlist=size)
+        matches = rank_matches(feed, profiles, ranker, top_k=5, shortlist=size)
+        assert matches.groupby("contact_id")["listing_id"].apply(list).to_dict() == shortlisted
+        cut.append(shortlisted != expected)
+    assert any(cut)  # a shortlist did cut something here
 
 
 def test_dense_pre_score_equals_the_pairwise_affinity(
