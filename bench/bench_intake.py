@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import sqlite3
 import statistics
@@ -52,6 +51,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.wrk_load import LoadResult, run_wrk, write_lines
 from hub.cli.processes import api_argv, free_port, managed_process
 from hub.cli.stack import local_stack
 from hub.simulator import SimulationConfig, sign, simulate
@@ -60,61 +60,11 @@ from hub.store.engine import make_engine, migrate
 from hub.store.models import Contact, Event
 from hub.tenancy import register_location
 
-WRK_SCRIPT = Path(__file__).with_name("wrk_replay.lua")
-
 
 def _signed_only(n: int):  # type: ignore[no-untyped-def]
     sim = simulate(SimulationConfig(leads=max(50, n // 30), days=30, seed=3, locations=1))
     deliveries = [d for d in sim.deliveries if d.route == "ghl"][:n]
     return sim, deliveries
-
-
-@dataclass
-class LoadResult:
-    name: str
-    requests: int
-    seconds: float
-    non_2xx: int
-    errors: int
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    max_ms: float
-    cpu_s: float = 0.0  # the server process's CPU (user + system, all threads) during the run
-    loop_cpu_s: float = 0.0  # of which the main thread's (uvicorn's event loop)
-    commits: str = ""  # ours only: the group commits' latency and size, from the server's /metrics
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def cpu_us_per_request(self) -> float:
-        return self.cpu_s / self.requests * 1e6 if self.requests else 0.0
-
-    @property
-    def loop_us_per_request(self) -> float:
-        return self.loop_cpu_s / self.requests * 1e6 if self.requests else 0.0
-
-
-def _wrk(base_url: str, lines: Path, seconds: int, connections: int, name: str) -> LoadResult:
-    """Drive `base_url` with wrk (one thread, `connections` keep-alive connections) for `seconds`."""
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
-    argv += ["-s", str(WRK_SCRIPT), base_url, "--", str(lines)]
-    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
-    stats = json.loads(out.strip().splitlines()[-1])
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return LoadResult(
-        name=name,
-        requests=stats["requests"],
-        seconds=stats["duration_us"] / 1e6,
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        errors=stats["errors"] + stats["timeouts"],
-        p50_ms=stats["p50_us"] / 1000,
-        p90_ms=stats["p90_us"] / 1000,
-        p99_ms=stats["p99_us"] / 1000,
-        max_ms=stats["max_us"] / 1000,
-    )
 
 
 def _measured(server: subprocess.Popen[bytes], run: Callable[[], LoadResult]) -> LoadResult:
@@ -166,13 +116,6 @@ def _commit_stats(base_url: str) -> str:
         f"{count:.0f} group commits, {per_commit:.1f} deliveries each, "
         f"commit wall mean {mean_ms:.1f} ms, p50 <= {p50_ms:g} ms, p99 <= {p99_ms:g} ms"
     )
-
-
-def _write_lines(deliveries, path: Path) -> Path:  # type: ignore[no-untyped-def]
-    with path.open("w") as out:
-        for d in deliveries:
-            out.write(f"{d.headers['x-ghl-signature']}\t{d.body.decode()}\n")
-    return path
 
 
 def _served_as_ours(port: int, app: str) -> list[str]:
@@ -277,8 +220,8 @@ def throughput(
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install -y wrk` (the Debian package)")
     _, deliveries = _signed_only(n)
-    warmup = _write_lines(deliveries[:300], workdir / "warmup.tsv")
-    main_lines = _write_lines(deliveries[300:], workdir / "deliveries.tsv")
+    warmup = write_lines(deliveries[:300], workdir / "warmup.tsv")
+    main_lines = write_lines(deliveries[300:], workdir / "deliveries.tsv")
     store = "PostgreSQL" if postgres else "SQLite (synchronous=FULL)"
     print(
         f"{len(deliveries) - 300} signed deliveries; wrk -t1 -c{connections} -d{seconds}s, {rounds} rounds; "
@@ -300,8 +243,8 @@ def throughput(
             argv = api_argv(port) if s.app == "api.app:create_app" else _served_as_ours(port, s.app)
             log_file = workdir / f"{s.app.replace(':', '_')}.log"
             with managed_process(argv, s.env(round_no), log_file, f"{base}/healthz") as server:
-                _wrk(base, warmup, 2, connections, "warm-up")
-                result = _measured(server, partial(_wrk, base, main_lines, seconds, connections, s.name))
+                run_wrk(base, warmup, 2, connections, "warm-up")
+                result = _measured(server, partial(run_wrk, base, main_lines, seconds, connections, s.name))
                 note = s.report(base, round_no, result) if s.report else ""
             if result.requests > len(deliveries) - 300:
                 print(f"  note: wrk wrapped around {len(deliveries) - 300} deliveries (repeats: duplicates)")
