@@ -90,6 +90,8 @@ class StandinState:
         self.initial_config = config or StandinConfig()
         self.config = self.initial_config
         self.locations: dict[str, LocationData] = {}
+        # token -> its location: every request looks its bearer token up (kept by register/reset).
+        self._by_token: dict[str, LocationData] = {}
         self.requests: list[dict[str, Any]] = []
         self.faults = Faults()
         self._fault_budget: dict[FaultKind, int] = {}
@@ -99,6 +101,7 @@ class StandinState:
         """Forget every location, fault, logged request and config change."""
         self.config = self.initial_config
         self.locations.clear()
+        self._by_token.clear()
         self.requests.clear()
         self.set_faults(Faults())
 
@@ -106,22 +109,21 @@ class StandinState:
 
     def register(self, location_id: str, token: SecretStr, name: str = "") -> LocationData:
         """Add a location (or replace its token); a token can belong to one location only."""
-        for other in self.locations.values():
-            if (
-                other.location_id != location_id
-                and other.token.get_secret_value() == token.get_secret_value()
-            ):
-                raise ValueError(f"that token already belongs to location {other.location_id}")
+        owner = self._by_token.get(token.get_secret_value())
+        if owner is not None and owner.location_id != location_id:
+            raise ValueError(f"that token already belongs to location {owner.location_id}")
         existing = self.locations.get(location_id)
         if existing is not None:
+            del self._by_token[existing.token.get_secret_value()]
             existing.token, existing.name = token, name or existing.name
-            return existing
-        self.locations[location_id] = LocationData(location_id, token, name)
-        return self.locations[location_id]
+        else:
+            existing = self.locations[location_id] = LocationData(location_id, token, name)
+        self._by_token[token.get_secret_value()] = existing
+        return existing
 
     def location_for_token(self, token: str) -> LocationData | None:
         """The location a bearer token belongs to."""
-        return next((loc for loc in self.locations.values() if loc.token.get_secret_value() == token), None)
+        return self._by_token.get(token)
 
     # -- rate limit --------------------------------------------------------------------------------
 

@@ -170,6 +170,20 @@ def test_phrases_render_the_actual_values(values: dict[str, float]) -> None:
     assert BY_NAME["listing_saves_7d"].describe(0, values) == "saved no homes in the last 7 days"
 
 
+def test_per_message_rates_read_right_above_one(values: dict[str, float]) -> None:
+    # Replies per message of ours can pass 1 (a chatty lead); as a share it read "answers 117%".
+    assert (
+        BY_NAME["reply_rate_total"].describe(7 / 6, values)
+        == "sends 1.2 messages per message of ours overall"
+    )
+    assert BY_NAME["sms_reply_rate_30d"].describe(0.45, values) == (
+        "sent 0.45 texts per text of ours in the last 30 days"
+    )
+    assert BY_NAME["email_open_rate_30d"].describe(2.0, values) == (
+        "opened our e-mails 2 times per e-mail delivered in the last 30 days"
+    )
+
+
 def test_time_of_day_habits_use_the_leads_own_zone_across_dst() -> None:
     def utc(text: str) -> datetime:
         return datetime.fromisoformat(text).replace(tzinfo=UTC)

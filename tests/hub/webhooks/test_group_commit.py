@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Sequence
 from functools import partial
 
 import pytest
@@ -173,3 +175,33 @@ def test_each_group_commit_is_recorded_in_the_metrics(store_engine: Engine) -> N
 
     assert sample("hub_webhook_commit_seconds_count") - commits == committer.batches
     assert sample("hub_webhook_commit_deliveries_sum") - deliveries == 5
+
+
+def test_a_request_cancelled_while_waiting_leaves_the_shared_commit_alone(store_engine: Engine) -> None:
+    # A sender that hangs up cancels its request's task mid-wait; the commit it shares with other
+    # requests must still happen, and they must still get their answers.
+    release = threading.Event()
+
+    def slow_commit(deliveries: Sequence[RawDelivery]) -> set[str]:
+        release.wait(10)
+        return commit_deliveries(store_engine, deliveries)
+
+    deliveries = [make_delivery() for _ in range(3)]
+    committer = GroupCommitter(slow_commit, linger_s=0.0)
+
+    async def scenario() -> list[bool | BaseException]:
+        committer.start()
+        try:
+            tasks = [asyncio.ensure_future(committer.store(d)) for d in deliveries]
+            await asyncio.sleep(0.05)  # all three are queued or in the writer's hands
+            tasks[0].cancel()
+            release.set()
+            return await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await committer.stop()
+
+    answers = asyncio.run(scenario())
+
+    assert isinstance(answers[0], asyncio.CancelledError)
+    assert answers[1:] == [True, True]
+    assert _stored_keys(store_engine) == {d.delivery_key for d in deliveries}
