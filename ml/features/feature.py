@@ -4,7 +4,7 @@
 feature's value, `{s}` a plural "s" for it, and any other feature's name gives that feature's
 value. Format specs: `int` (3), `money` ($450k), `days` (12 days / 5 hours), `minutes`
 (8 minutes / 2.5 hours / 3 days), `hours` (2.5 h),
-`pct` (45%), `per` (0.45 / 1.2: a count per count, which can pass 1, unlike a share), `1f` (one
+`pct` (45%), `per` (0.45× / 1.2×: a count per count, which can pass 1, unlike a share), `1f` (one
 decimal). `zero` is used when the value is 0, `missing` when it is NaN.
 """
 
@@ -61,7 +61,7 @@ class Value:
         if spec == "pct":
             return f"{100 * x:.0f}%"
         if spec == "per":
-            return f"{x:.2g}"
+            return f"{x:.2g}\u00d7"
         if spec == "1f":
             return f"{x:.1f}"
         return f"{x:g}"

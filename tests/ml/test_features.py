@@ -172,15 +172,14 @@ def test_phrases_render_the_actual_values(values: dict[str, float]) -> None:
 
 def test_per_message_rates_read_right_above_one(values: dict[str, float]) -> None:
     # Replies per message of ours can pass 1 (a chatty lead); as a share it read "answers 117%".
-    assert (
-        BY_NAME["reply_rate_total"].describe(7 / 6, values)
-        == "sends 1.2 messages per message of ours overall"
+    describe = {name: BY_NAME[name].describe for name in BY_NAME}
+    assert describe["reply_rate_total"](7 / 6, values) == "sends 1.2\u00d7 as many messages as we send them"
+    assert describe["reply_rate_total"](1.0, values) == "sends 1\u00d7 as many messages as we send them"
+    assert describe["sms_reply_rate_30d"](0.45, values) == (
+        "sent 0.45\u00d7 as many texts as we sent them in the last 30 days"
     )
-    assert BY_NAME["sms_reply_rate_30d"].describe(0.45, values) == (
-        "sent 0.45 texts per text of ours in the last 30 days"
-    )
-    assert BY_NAME["email_open_rate_30d"].describe(2.0, values) == (
-        "opened our e-mails 2 times per e-mail delivered in the last 30 days"
+    assert describe["email_open_rate_30d"](2.0, values) == (
+        "opened our e-mails 2\u00d7 as often as we delivered them in the last 30 days"
     )
 
 
