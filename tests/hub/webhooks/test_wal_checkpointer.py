@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from hub.store.engine import checkpoint_wal, make_engine
+from hub.store.event_log import append_new
 from hub.webhooks.group_commit import commit_deliveries
 from hub.webhooks.wal_checkpointer import WalCheckpointer
 from tests.hub.store.builders import make_delivery
@@ -87,3 +89,37 @@ def test_a_checkpoint_mode_that_does_not_exist_is_refused(tmp_path: Path, sqlite
     with pytest.raises(ValueError, match="unknown WAL checkpoint mode 'NOW'"):
         checkpoint_wal(engine, "NOW")
     engine.dispose()
+
+
+def test_the_wal_is_restarted_when_every_checkpoint_overlaps_a_commit(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    # Under load the writer is always mid-transaction when a PASSIVE checkpoint runs: it writes
+    # back every committed frame, but the commit in flight lands after it, so the log is never
+    # wholly written back when a commit begins and SQLite never restarts it. Reproduced here step
+    # by step; the checkpointer's RESTART past max_wal_frames must bound the file.
+    url = _store(tmp_path, sqlite_template)
+    writer = make_engine(url, wal_autocheckpoint=False)
+    checkpointer = WalCheckpointer(make_engine(url), max_wal_frames=300)
+    wal = Path(url.removeprefix("sqlite:///") + "-wal")
+    largest = 0
+    with writer.connect() as conn:
+        for _ in range(60):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            append_new(
+                conn, [make_delivery(payload={"type": "InboundMessage", "body": BIG_BODY}) for _ in range(20)]
+            )
+            before = checkpointer.checkpoints
+            round_ = threading.Thread(target=checkpointer.checkpoint_once)
+            round_.start()
+            while checkpointer.checkpoints == before:  # its PASSIVE ran while this commit was open
+                time.sleep(0.001)
+            conn.commit()  # a RESTART, if due, was waiting for this commit
+            round_.join()
+            largest = max(largest, wal.stat().st_size)
+    assert checkpointer.restarts >= 1
+    # 60 batches of 20 rows of ~6 KB: ~3,000 pages if the log were never restarted.
+    assert largest < 1000 * 4096, f"the WAL reached {largest // 4096} pages"
+    with writer.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM events")).scalar() == 1200
+    writer.dispose()
