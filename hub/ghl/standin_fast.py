@@ -19,6 +19,7 @@ tests/hub/ghl/test_standin_fast.py checks both give the same answers.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,9 +71,13 @@ def _success(result: dict[str, Any]) -> Answer:
     return Answer(200, body, [(b"content-length", str(len(body)).encode()), (b"content-type", _JSON_TYPE)])
 
 
-def _refusal(error: GHLHTTPError) -> Answer:
-    response = error.response()  # what the app's GHLHTTPError handler answers
-    return Answer(error.status, bytes(response.body), list(response.raw_headers))
+def _answered(route: Callable[[], dict[str, Any]]) -> Answer:
+    """The route function's result as FastAPI would answer it: its dict, or its GHLHTTPError."""
+    try:
+        return _success(route())
+    except GHLHTTPError as error:
+        response = error.response()  # what the app's GHLHTTPError handler answers
+        return Answer(error.status, bytes(response.body), list(response.raw_headers))
 
 
 def _contact(scope: Scope, location: LocationData) -> Answer | None:
@@ -80,10 +85,7 @@ def _contact(scope: Scope, location: LocationData) -> Answer | None:
     # The route's path is /contacts/{contact_id}: one non-empty segment.
     if not contact_id or "/" in contact_id or _first_header(scope, b"version") != _CONTACTS_VERSION:
         return None
-    try:
-        return _success(contact_answer(location, contact_id))
-    except GHLHTTPError as error:
-        return _refusal(error)
+    return _answered(lambda: contact_answer(location, contact_id))
 
 
 def _message(scope: Scope, body: bytes, location: LocationData) -> Answer | None:
@@ -98,10 +100,7 @@ def _message(scope: Scope, body: bytes, location: LocationData) -> Answer | None
         message = SendMessageBody.model_validate(json.loads(body))
     except (ValueError, RecursionError):  # pydantic's ValidationError and JSON/UTF-8 errors too
         return None
-    try:
-        return _success(message_answer(location, message))
-    except GHLHTTPError as error:
-        return _refusal(error)
+    return _answered(lambda: message_answer(location, message))
 
 
 def fast_answer(scope: Scope, body: bytes, location: LocationData) -> Answer | None:
